@@ -1,0 +1,108 @@
+"""Engine and schema for the archive: SQLite by default, PostgreSQL by URL.
+
+The URL comes from ``--db`` or ``POLICYWATCH_DB``; without either, a SQLite file in the
+user's data directory. The schema is created and upgraded by Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from .errors import DatabaseURLError
+
+ENV_VAR = "POLICYWATCH_DB"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def default_db_path() -> Path:
+    """The SQLite file used when no URL is given: <user data dir>/policywatch/policywatch.db."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("policywatch", appauthor=False)) / "policywatch.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL to use: the argument, else $POLICYWATCH_DB, else the default SQLite file."""
+    url = url or os.environ.get(ENV_VAR)
+    if url:
+        if "://" not in url:  # a bare path is a SQLite file: the common case on a laptop
+            return f"sqlite:///{Path(url).expanduser().resolve()}"
+        return url
+    return f"sqlite:///{default_db_path()}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL: readers never block the crawl's writer, and a killed writer leaves the last
+    # committed state intact. busy_timeout: two processes (crawl + query) wait, not fail.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine for ``url`` (see :func:`resolve_url`), raising DatabaseURLError on a bad one."""
+    url = resolve_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(f"database URL: not a valid URL: {safe_url(url)}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseURLError(f"database URL: cannot create {path.parent}: {exc.strerror}")
+    elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseURLError(
+            f"database URL: unsupported driver {parsed.drivername!r} ({exc})"
+        ) from None
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"database URL: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
+        raise DatabaseURLError(f"database {safe_url(str(engine.url))}: {reason}") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseURLError(f"database {safe_url(str(engine.url))}: {exc}") from None
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the archive tables exist (read-only commands refuse an empty database)."""
+    return inspect(engine).has_table("versions")
