@@ -1,0 +1,24 @@
+"""What a spider yields: one fetched document URL, before extraction (crawler stage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class FetchedPage:
+    """One fetch of a policy page (or a failed attempt at one).
+
+    ``kind`` is the archive's FetchKind value: content, not_modified, gone or error.
+    """
+
+    source_id: str
+    url: str
+    fetched_at: datetime
+    kind: str
+    status: int | None = None
+    final_url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    error: str | None = None

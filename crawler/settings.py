@@ -1,0 +1,63 @@
+"""Every Scrapy setting policywatch uses, in one place (crawler stage).
+
+Polite by default: robots.txt obeyed, one request at a time per site with a delay (both
+per source), AutoThrottle on top, bounded retries with backoff, timeouts, and a User-Agent
+that names the project. Environment variables are read only here.
+"""
+
+from __future__ import annotations
+
+import os
+
+USER_AGENT = os.environ.get(
+    "POLICYWATCH_USER_AGENT",
+    "policywatch/0.1 (+policy-archive crawler; change tracking of public education policy)",
+)
+
+BASE_SETTINGS: dict[str, object] = {
+    "BOT_NAME": "policywatch",
+    "USER_AGENT": USER_AGENT,
+    "ROBOTSTXT_OBEY": True,
+    "COOKIES_ENABLED": False,
+    "TELNETCONSOLE_ENABLED": False,
+    "DOWNLOAD_TIMEOUT": 30,
+    "DOWNLOAD_DELAY": 1.0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 2,
+    # 429 and 503 are the sites telling us to slow down: retried after a backoff.
+    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+    "POLICYWATCH_RETRY_BACKOFF_BASE": 1.0,
+    "POLICYWATCH_RETRY_BACKOFF_MAX": 30.0,
+    "REDIRECT_MAX_TIMES": 5,
+    "DOWNLOAD_MAXSIZE": 10_000_000,
+    "DOWNLOAD_WARNSIZE": 0,
+    "DOWNLOADER_MIDDLEWARES": {
+        "crawler.middlewares.BoundaryMiddleware": 60,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawler.middlewares.BackoffRetryMiddleware": 550,
+    },
+    "ITEM_PIPELINES": {
+        "crawler.pipelines.ExtractPipeline": 300,
+        "crawler.pipelines.ArchivePipeline": 800,
+    },
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+    "LOG_DATEFORMAT": "%H:%M:%S",
+}
+
+
+def source_settings(delay: float, concurrency: int, max_page_bytes: int) -> dict[str, object]:
+    """The per-source part of the settings: its politeness and size limits."""
+    return {
+        "DOWNLOAD_DELAY": delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "CONCURRENT_REQUESTS": max(concurrency, 1),
+        # AutoThrottle may slow down below the source's pace, never speed up beyond it.
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, delay * 10),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),
+        "DOWNLOAD_MAXSIZE": max_page_bytes,
+    }

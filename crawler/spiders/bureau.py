@@ -1,0 +1,173 @@
+"""The one generic spider: listing pages → policy pages, configured entirely by a Source.
+
+Each crawl also revisits every document the archive already knows, with If-None-Match /
+If-Modified-Since, so in-place edits and withdrawals (a definite 404/410) are noticed even
+when no listing links the page any more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from archive.records import KnownDocument
+from crawler.items import FetchedPage
+from seeds.source import Source
+
+# Every non-redirect status reaches the callback, so that the spider (not Scrapy's
+# HttpErrorMiddleware) decides what a 404 or a 503 means; 3xx stay with RedirectMiddleware.
+_HANDLED = [304, *range(400, 600)]
+
+
+def _swap_origin(url: str, origin_map: dict[str, str]) -> str:
+    """``url`` with its scheme://host[:port] replaced through ``origin_map`` (if listed)."""
+    if not origin_map:
+        return url
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    new = origin_map.get(origin)
+    return new + url[len(origin):] if new else url
+
+
+def _one_line(failure: Failure) -> str:
+    exc = failure.value
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class BureauSpider(scrapy.Spider):
+    """Crawls one bureau site described by a :class:`seeds.source.Source`."""
+
+    name = "bureau"
+
+    def __init__(
+        self,
+        source: Source,
+        known: list[KnownDocument] | None = None,
+        origin_map: dict[str, str] | None = None,
+        **kw: Any,
+    ):
+        super().__init__(name=source.id, **kw)
+        self.source = source
+        self.known = known or []
+        # An offline mirror serves a real origin from elsewhere: fetch from the mirror,
+        # archive under the real URL, so the archive does not depend on where it was served.
+        self._to_mirror = dict(origin_map or {})
+        self._to_real = {v: k for k, v in self._to_mirror.items()}
+        self.start_list = [_swap_origin(u, self._to_mirror) for u in source.start_urls]
+        self.allowed_netlocs = frozenset(urlsplit(u).netloc.lower() for u in self.start_list)
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_list})
+        self._follow = [re.compile(p) for p in source.follow]
+        self._documents = [re.compile(p) for p in source.documents]
+        self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
+        self._scheduled = 0
+        self.listing_ok = 0
+        self.listing_failed: list[str] = []
+
+    # -- requests -----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Known documents first: their conditional request must win over the plain one a
+        # listing would schedule for the same URL (the dupefilter keeps the first).
+        for doc in self.known:
+            if req := self._document_request(doc.url, doc):
+                yield req
+        for url in self.start_list:
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_error,
+                                 dont_filter=True)
+
+    def _budget(self) -> bool:
+        if self._scheduled >= self.source.max_pages:
+            self.crawler.stats.inc_value("policywatch/max_pages_reached")
+            return False
+        self._scheduled += 1
+        return True
+
+    def _document_request(self, url: str, known: KnownDocument | None = None) -> scrapy.Request | None:
+        if not self._budget():
+            return None
+        headers = {}
+        if known is not None and not known.withdrawn:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(
+            _swap_origin(url, self._to_mirror),
+            headers=headers,
+            callback=self.parse_document,
+            errback=self.document_error,
+            meta={"handle_httpstatus_list": _HANDLED},
+        )
+
+    def _matches(self, patterns: list[re.Pattern[str]], url: str) -> bool:
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return any(p.search(target) for p in patterns)
+
+    # -- callbacks ----------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """A listing page: schedule the policy pages and the next listing pages it links."""
+        self.listing_ok += 1
+        for link in self._links.extract_links(response):
+            url = urldefrag(link.url).url
+            if urlsplit(url).netloc.lower() not in self.allowed_netlocs:
+                continue
+            if self._matches(self._documents, url):
+                if req := self._document_request(url):
+                    yield req
+            elif self._matches(self._follow, url) and self._budget():
+                yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_error)
+
+    def parse_document(self, response: Response) -> Iterator[FetchedPage]:
+        """A policy page: hand its bytes (or what its status means) to the pipelines."""
+        status = response.status
+        if status == 200:
+            kind, error = "content", None
+            if not response.body.strip():
+                kind, error = "error", "empty body (HTTP 200 with no content)"
+        elif status == 304:
+            kind, error = "not_modified", None
+        elif status in (404, 410):
+            kind, error = "gone", None
+        else:
+            kind, error = "error", f"HTTP {status}"
+        yield FetchedPage(
+            source_id=self.source.id,
+            url=_swap_origin(response.request.url if response.request else response.url,
+                             self._to_real),
+            fetched_at=datetime.now(UTC),
+            kind=kind,
+            status=status,
+            final_url=_swap_origin(response.url, self._to_real),
+            headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
+                     for k, v in response.headers.items() if v},
+            body=response.body if kind == "content" else None,
+            error=error,
+        )
+
+    def document_error(self, failure: Failure) -> Iterator[FetchedPage]:
+        """A fetch that never produced a usable response: recorded, never a version."""
+        request = failure.request  # type: ignore[attr-defined]
+        yield FetchedPage(
+            source_id=self.source.id, url=_swap_origin(request.url, self._to_real),
+            fetched_at=datetime.now(UTC), kind="error", error=_one_line(failure),
+        )
+
+    def listing_error(self, failure: Failure) -> Iterator[FetchedPage]:
+        request = failure.request  # type: ignore[attr-defined]
+        url = _swap_origin(request.url, self._to_real)
+        self.listing_failed.append(f"{url}: {_one_line(failure)}")
+        yield FetchedPage(
+            source_id=self.source.id, url=url, fetched_at=datetime.now(UTC),
+            kind="error", error=_one_line(failure),
+        )
