@@ -123,9 +123,9 @@ class ChangeEvent:
     crawl_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CrawlSummary:
-    """Counts for one crawl of one source."""
+    """Counts for one crawl of one source (an accumulator while the crawl runs)."""
 
     source_id: str
     crawl_id: int | None = None

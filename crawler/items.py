@@ -19,6 +19,6 @@ class FetchedPage:
     kind: str
     status: int | None = None
     final_url: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    body: bytes | None = field(default=None, repr=False)  # never dumped into a log line
     error: str | None = None

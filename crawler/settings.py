@@ -44,6 +44,7 @@ BASE_SETTINGS: dict[str, object] = {
         "crawler.pipelines.ArchivePipeline": 800,
     },
     "LOG_LEVEL": "INFO",
+    "LOG_VERSIONS": [],
     "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",
     "LOG_DATEFORMAT": "%H:%M:%S",
 }
