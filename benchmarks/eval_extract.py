@@ -1,0 +1,200 @@
+"""Extraction benchmark: our extractor vs plain trafilatura on the hand-written gold set.
+
+    python benchmarks/eval_extract.py            # table for own gold and real pages
+    python benchmarks/eval_extract.py --json     # figures as JSON (what the floor test reads)
+
+Figures per extractor and page set: body recall and precision (longest common subsequence of
+the gold and extracted characters, whitespace removed, summed over pages), chrome leaks
+(gold "without" strings found in the text), title accuracy, metadata accuracy (own gold
+only) and pages/s on one core. Real pages are read from ../shared/eval-real-pages and
+skipped when absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz.distance import LCSseq  # noqa: E402
+
+from crawler.extract import extract  # noqa: E402
+
+GOLD = ROOT / "tests" / "gold" / "extract"
+REAL_DIR = ROOT.parent / "shared" / "eval-real-pages"
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One gold page: its bytes and what a correct extraction says."""
+
+    name: str
+    body: bytes
+    gold: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What an extractor returned for one page (metadata None when it has none)."""
+
+    title: str
+    text: str
+    meta: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Scores of one extractor on one page set."""
+
+    pages: int
+    recall: float
+    precision: float
+    min_recall: float
+    min_precision: float
+    chrome_leaks: int
+    pages_with_leaks: int
+    title_accuracy: float
+    meta_accuracy: float | None
+    pages_per_s: float
+
+
+def load_cases(kind: str) -> list[Case]:
+    """Gold cases: kind "own" (tests/gold/extract/pages) or "real" (../shared pages)."""
+    cases = []
+    folder = GOLD / ("pages" if kind == "own" else "real")
+    for path in sorted(folder.glob("*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        page = (GOLD / str(gold["file"])) if kind == "own" else REAL_DIR / str(gold["file"])
+        if page.exists():
+            cases.append(Case(path.stem, page.read_bytes(), gold))
+    return cases
+
+
+def _squash(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def ours(case: Case) -> Output:
+    """Our extractor, as the crawler calls it."""
+    g = case.gold
+    result = extract(case.body, url=g.get("url"), content_type=g.get("content_type"))  # type: ignore[arg-type]
+    meta = {
+        "published": result.published.isoformat() if result.published else None,
+        "doc_number": result.doc_number,
+        "source_org": result.source_org,
+        "index_number": result.index_number,
+        "attachments": [{"name": a.name, "url": a.url} for a in result.attachments],
+    }
+    return Output(result.title, result.text, meta)
+
+
+def plain_trafilatura(case: Case) -> Output:
+    """trafilatura with its defaults, given the bytes (its own decoding) and the URL."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(case.body, url=case.gold.get("url"), with_metadata=True)
+    if doc is None:
+        return Output("", "", None)
+    return Output(doc.title or "", doc.text or "", None)
+
+
+def _meta_hits(gold: dict[str, object], meta: dict[str, object]) -> tuple[int, int]:
+    fields = ("published", "doc_number", "source_org", "index_number", "attachments")
+    present = [f for f in fields if f in gold]
+    return sum(meta.get(f) == gold[f] for f in present), len(present)
+
+
+def evaluate(cases: list[Case], extractor: Callable[[Case], Output]) -> Figures:
+    """Run one extractor over the cases and score it."""
+    matched = gold_chars = out_chars = leaks = leaky = titles = 0
+    recalls, precisions = [], []
+    meta_hit = meta_total = 0
+    outputs = []
+    start = time.perf_counter()
+    for case in cases:
+        outputs.append(extractor(case))
+    elapsed = time.perf_counter() - start
+    for case, out in zip(cases, outputs, strict=True):
+        gold, text = _squash(str(case.gold["text"])), _squash(out.text)
+        common = LCSseq.similarity(gold, text)
+        matched, gold_chars, out_chars = matched + common, gold_chars + len(gold), \
+            out_chars + len(text)
+        recalls.append(common / len(gold) if gold else 1.0)
+        precisions.append(common / len(text) if text else 0.0)
+        found = [w for w in case.gold.get("without", []) if w in out.text]  # type: ignore[union-attr]
+        leaks += len(found)
+        leaky += bool(found)
+        titles += _squash(out.title) == _squash(str(case.gold["title"]))
+        if out.meta is not None:
+            hit, total = _meta_hits(case.gold, out.meta)
+            meta_hit, meta_total = meta_hit + hit, meta_total + total
+    n = max(len(cases), 1)
+    return Figures(
+        pages=len(cases),
+        recall=round(matched / max(gold_chars, 1), 4),
+        precision=round(matched / max(out_chars, 1), 4),
+        min_recall=round(min(recalls, default=0.0), 4),
+        min_precision=round(min(precisions, default=0.0), 4),
+        chrome_leaks=leaks,
+        pages_with_leaks=leaky,
+        title_accuracy=round(titles / n, 4),
+        meta_accuracy=round(meta_hit / meta_total, 4) if meta_total else None,
+        pages_per_s=round(len(cases) / elapsed, 1) if elapsed else 0.0,
+    )
+
+
+def run() -> dict[str, dict[str, Figures]]:
+    """Figures for both extractors on both page sets (real set omitted when absent)."""
+    results: dict[str, dict[str, Figures]] = {}
+    extract(b"<html><body><p>warm-up</p></body></html>")  # imports are not page time
+    for kind in ("own", "real"):
+        cases = load_cases(kind)
+        if cases:
+            results[kind] = {"ours": evaluate(cases, ours),
+                             "trafilatura": evaluate(cases, plain_trafilatura)}
+    return results
+
+
+def _table(results: dict[str, dict[str, Figures]]) -> str:
+    cols = ("pages", "recall", "precision", "min_recall", "min_precision", "chrome_leaks",
+            "pages_with_leaks", "title_accuracy", "meta_accuracy", "pages_per_s")
+    head = f"{'set':<5} {'extractor':<12} " + " ".join(f"{c:>16}" for c in cols)
+    rows = [head, "-" * len(head)]
+    for kind, by in results.items():
+        for name, fig in by.items():
+            values = asdict(fig)
+            rows.append(f"{kind:<5} {name:<12} " + " ".join(
+                f"{'-' if values[c] is None else values[c]!s:>16}" for c in cols))
+    return "\n".join(rows)
+
+
+def main() -> int:
+    """Print the figure table (or JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print figures as JSON")
+    args = parser.parse_args()
+    import logging
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its per-page warnings
+    results = run()
+    if args.json:
+        print(json.dumps({k: {n: asdict(f) for n, f in v.items()} for k, v in results.items()},
+                         indent=1))
+    else:
+        print(f"extraction benchmark {datetime.date.today().isoformat()}")
+        print(_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
