@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, UsageError
@@ -153,3 +153,57 @@ def series(archive: Archive, source: str | None = None) -> list[list[VersionReco
                     records.append(_version_record(d, v))
             chains.append(records)
         return chains
+
+
+def _latest_versions(s: Session, source: str | None):  # type: ignore[no-untyped-def]
+    latest = (
+        select(VersionRow.document_id, func.max(VersionRow.seq).label("seq"))
+        .group_by(VersionRow.document_id)
+        .subquery()
+    )
+    q = (
+        select(VersionRow, DocumentRow)
+        .join(latest, (latest.c.document_id == VersionRow.document_id) & (latest.c.seq == VersionRow.seq))
+        .join(DocumentRow, DocumentRow.id == VersionRow.document_id)
+    )
+    if source is not None:
+        q = q.where(DocumentRow.source_id == source)
+    return q
+
+
+def search(
+    archive: Archive, text: str, *, source: str | None = None, limit: int = 50
+) -> list[tuple[VersionRecord, str]]:
+    """Current versions whose title or text contains every term of ``text``, with a snippet.
+
+    Chinese has no spaces between words, so a term is matched as a substring (LIKE): exact
+    for 设施 or 40处, and needs no tokenizer. Terms are separated by spaces.
+    """
+    terms = [t for t in text.split() if t]
+    if not terms:
+        raise UsageError("search: give at least one term")
+    with archive.session() as s:
+        q = _latest_versions(s, source)
+        for term in terms:
+            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            q = q.where(VersionRow.text.like(pattern, escape="\\") | VersionRow.title.like(pattern, escape="\\"))
+        out = []
+        for v, d in s.execute(q.order_by(DocumentRow.url).limit(limit)):
+            pos = max(v.text.find(terms[0]), 0)
+            snippet = v.text[max(0, pos - 30): pos + len(terms[0]) + 30].replace("\n", " ")
+            out.append((_version_record(d, v), snippet))
+        return out
+
+
+def export(archive: Archive, *, source: str | None = None, all_versions: bool = False):  # type: ignore[no-untyped-def]
+    """Yield version records (current ones, or every version) for export, ordered by URL."""
+    with archive.session() as s:
+        if all_versions:
+            q = select(VersionRow, DocumentRow).join(DocumentRow, DocumentRow.id == VersionRow.document_id)
+            if source is not None:
+                q = q.where(DocumentRow.source_id == source)
+            q = q.order_by(DocumentRow.url, VersionRow.seq)
+        else:
+            q = _latest_versions(s, source).order_by(DocumentRow.url)
+        rows = [_version_record(d, v) for v, d in s.execute(q)]
+    yield from rows

@@ -1,0 +1,148 @@
+"""End to end over real HTTP: the real spider crawls the bundled mirror into a real archive.
+
+One module-scoped scenario (crawl 2022, crawl 2022 again, crawl 2023), then small tests
+that each read one fact off it, checked against the mirror's own declared CHANGES.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archive import query
+from archive.check import check_archive
+from archive.store import Archive
+from seeds import MIRROR_DIR
+from seeds.mirror import serve_mirror
+
+REPO = Path(__file__).resolve().parent.parent
+FACTS = json.loads((MIRROR_DIR / "changes.json").read_text(encoding="utf-8"))
+
+
+def crawl(db: str, origins: dict[str, str], tmp: Path, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+    """Run one crawl process like the CLI does; return its exit status and summaries."""
+    out = tmp / "summary.json"
+    args = [sys.executable, "-m", "crawler.run", "--db", db, "--delay", "0", "--concurrency", "4",
+            "--allow-private", "--summary", str(out), *extra]
+    for real, mirror in origins.items():
+        args += ["--origin", f"{real}={mirror}"]
+    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert out.exists(), proc.stderr[-2000:]
+    return proc.returncode, json.loads(out.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Scenario:
+    db: str
+    runs: dict[str, tuple[int, list[dict[str, Any]]]]
+    versions_after: dict[str, int]
+    log_by_run: dict[str, list[tuple[str, str, int]]]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    tmp = tmp_path_factory.mktemp("crawl")
+    db = f"sqlite:///{tmp / 'archive.db'}"
+    runs, versions, logs = {}, {}, {}
+    with serve_mirror(generation="2022") as mirror:
+        for name, gen in (("first", "2022"), ("again", "2022"), ("next", "2023")):
+            mirror.set_generation(gen)
+            before = len(mirror.request_log)
+            runs[name] = crawl(db, mirror.origins, tmp)
+            logs[name] = list(mirror.request_log[before:])
+            archive = Archive.open(db)
+            versions[name] = archive.count_versions()
+            archive.close()
+    return Scenario(db, runs, versions, logs)
+
+
+def totals(summaries: list[dict[str, Any]]) -> dict[str, int]:
+    keys = ("fetched", "new", "changed", "unchanged", "withdrawn", "errors")
+    return {k: sum(s[k] for s in summaries) for k in keys}
+
+
+def test_first_crawl_archives_every_policy_page(scenario: Scenario) -> None:
+    rc, summaries = scenario.runs["first"]
+    assert rc == 0
+    assert {s["source_id"] for s in summaries} == {
+        "tj_heping", "xn_chengzhong", "tj_binhai", "bj_dongcheng", "nm_wuhai"}
+    t = totals(summaries)
+    assert t["errors"] == 0
+    assert t["new"] == t["fetched"] == scenario.versions_after["first"] == 16
+
+
+def test_second_crawl_of_an_unchanged_site_makes_no_version(scenario: Scenario) -> None:
+    rc, summaries = scenario.runs["again"]
+    assert rc == 0
+    t = totals(summaries)
+    assert t["new"] == t["changed"] == t["withdrawn"] == 0
+    assert t["unchanged"] == 16
+    assert scenario.versions_after["again"] == scenario.versions_after["first"]
+
+
+def test_second_crawl_uses_conditional_requests(scenario: Scenario) -> None:
+    # Every known policy page was answered 304: the crawler sent the server's own ETag.
+    doc_hits = [(h, p, st) for h, p, st in scenario.log_by_run["again"]
+                if not p.endswith(("robots.txt", "index.html", ".htm", "9930.html", "9930_2.html"))
+                or "/contents/" in p or "/info/" in p or "/t20" in p]
+    assert doc_hits and all(st == 304 for _, p, st in doc_hits if "/contents/" in p or "/t20" in p)
+
+
+def test_next_generation_reports_new_changed_withdrawn(scenario: Scenario) -> None:
+    rc, summaries = scenario.runs["next"]
+    assert rc == 0
+    t = totals(summaries)
+    assert (t["new"], t["changed"], t["withdrawn"], t["errors"]) == (1, 1, 1, 0)
+    archive = Archive.open(scenario.db)
+    events = {(e.kind, e.url) for e in query.changes(archive)}
+    archive.close()
+    assert ("new", FACTS["new_documents"][0]["url"]) in events
+    assert ("changed", FACTS["edited_in_place"][0]["url"]) in events
+    assert ("withdrawn", FACTS["withdrawn"][0]["url"]) in events
+
+
+def test_counter_only_change_is_not_a_version(scenario: Scenario) -> None:
+    url = FACTS["counter_only"][0]["url"]
+    archive = Archive.open(scenario.db)
+    versions = query.history(archive, url)
+    archive.close()
+    assert len(versions) == 1
+    assert "浏览次数" not in versions[0].text and "456" not in versions[0].text
+
+
+def test_new_plan_is_linked_to_last_years(scenario: Scenario) -> None:
+    archive = Archive.open(scenario.db)
+    (chain,) = query.series(archive, "tj_binhai")
+    archive.close()
+    assert [v.url for v in chain][-1] == FACTS["new_documents"][0]["url"]
+    assert "2022" in chain[0].title and "2023" in chain[-1].title
+
+
+def test_gbk_pages_are_archived_without_mojibake(scenario: Scenario) -> None:
+    archive = Archive.open(scenario.db)
+    texts = [v for v in query.export(archive, source="xn_chengzhong")]
+    texts += [v for v in query.export(archive, source="tj_heping")]
+    archive.close()
+    assert len(texts) == 6
+    for v in texts:
+        assert "\ufffd" not in v.text and "锟斤拷" not in v.text
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in v.text) > 0.5 * len(v.text.replace("\n", ""))
+
+
+def test_archive_is_consistent_after_all_runs(scenario: Scenario) -> None:
+    archive = Archive.open(scenario.db)
+    report = check_archive(archive)
+    archive.close()
+    assert report.ok, report.problems
+    assert report.versions == scenario.versions_after["next"] == 18
+
+
+def test_robots_txt_is_fetched_and_the_user_agent_names_the_project(scenario: Scenario) -> None:
+    paths = [p for _, p, _ in scenario.log_by_run["first"]]
+    assert sum(p == "/robots.txt" for p in paths) == 5
