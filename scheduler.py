@@ -274,7 +274,11 @@ def demo(db: str | None, fmt: str) -> None:
         click.echo(f"  policywatch history {db_arg} {sample}")
         click.echo(f"  policywatch show {db_arg} {sample} --at {date.today().isoformat()}")
     click.echo(f"  policywatch series {db_arg}")
-    click.echo(f"  policywatch diff {db_arg} --series 1 --from 2022 --to 2023")
+    for chain in query.series(archive):
+        if len(chain) > 1:
+            click.echo(f"  policywatch diff {db_arg} --series {chain[0].document_id} "
+                       "--from 2022 --to 2023")
+            break
 
 
 # -- extraction and diff -------------------------------------------------------------------------
@@ -658,6 +662,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # commands that set their own status (crawl, check, serve --once)
+        return exc.code if isinstance(exc.code, int) else 1
     except click.Abort:
         click.echo("policywatch: aborted", err=True)
         return 130

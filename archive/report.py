@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from . import query
 from .diff import DiffResult, diff_texts
 from .records import ChangeEvent, VersionRecord
-from .render import render_diff
+from .render import html_fragment, html_page, render_diff
 from .store import Archive
 
 KIND_ORDER = ("new", "changed", "restored", "withdrawn")
@@ -130,9 +130,8 @@ def render_text(report: ChangeReport, *, color: bool = False, markdown: bool = F
 
 
 def render_html(report: ChangeReport) -> str:
-    """A self-contained HTML report; every piece of page text is escaped."""
-    parts = ["<!doctype html><meta charset='utf-8'><title>policywatch change report</title>",
-             f"<h1>Change report {html.escape(report.generated_at.isoformat())}</h1>"]
+    """A self-contained HTML report; every piece of page text is escaped, links are http(s) only."""
+    parts = []
     if report.empty:
         parts.append("<p>No changes.</p>")
     for src, items in report.by_source().items():
@@ -140,12 +139,14 @@ def render_html(report: ChangeReport) -> str:
         for it in items:
             url = it.event.url
             href = html.escape(url, quote=True) if url.startswith(("http://", "https://")) else "#"
+            title = it.new.title if it.new else it.event.title
             parts.append(f"<h3>{html.escape(KIND_LABEL[it.event.kind])}: "
-                         f"<a href=\"{href}\">{html.escape(it.new.title if it.new else it.event.title)}"
-                         "</a></h3>")
+                         f'<a href="{href}">{html.escape(title)}</a></h3>')
             if it.diff is not None:
-                parts.append(render_diff(it.diff, "html", old_label="old", new_label="new"))
-    return "\n".join(parts) + "\n"
+                parts.append(f"<p>compared with {html.escape(it.compared_with or '')}</p>")
+                parts.append(html_fragment(it.diff, old_label="old", new_label="new"))
+    return html_page(f"policywatch change report {report.generated_at:%Y-%m-%d %H:%M} UTC",
+                     "\n".join(parts))
 
 
 RENDERERS = {

@@ -60,13 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.settings import BASE_SETTINGS, source_settings
     from crawler.spiders.bureau import BureauSpider
 
-    if not args.verbose:
-        # Our own log lines are the progress output; Scrapy's are for --verbose.
-        logging.getLogger("scrapy").setLevel(logging.WARNING)
-        logging.getLogger("py.warnings").setLevel(logging.ERROR)
     settings = Settings(BASE_SETTINGS)
     settings.set("POLICYWATCH_DB", str(archive.engine.url.render_as_string(hide_password=False)))
     process = AsyncCrawlerProcess(settings)
+    if not args.verbose:
+        # Our own log lines are the progress output; Scrapy's are for --verbose. (Set after
+        # the process exists: creating it resets Scrapy's logger levels.)
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
     crawlers = []
     for source in sources:
         known = archive.known_documents(source.id)

@@ -1,0 +1,186 @@
+"""The command line as a user meets it: output formats, exit codes, one-line errors, the service."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+import scheduler
+from archive.records import Capture, FetchKind
+from archive.store import Archive
+
+REPO = Path(__file__).resolve().parent.parent
+GOLD = REPO / "tests" / "gold" / "extract" / "pages"
+URL = "https://jtj.tjbh.gov.cn/contents/9930/268903.html"
+T0 = datetime(2023, 2, 20, 8, 0, tzinfo=UTC)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = scheduler.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def filled(sqlite_url: str) -> str:
+    """An archive with one page in two versions."""
+    a = Archive.open(sqlite_url)
+    for i, text in enumerate(["一、总体要求\n1.建设体育设施40处。", "一、总体要求\n1.建设体育设施50处。"]):
+        a.record(Capture(source_id="tj_binhai", url=URL, fetched_at=T0 + timedelta(days=i),
+                         kind=FetchKind.CONTENT, http_status=200, body=text.encode(),
+                         title="滨海新区2022年教育体育工作要点", text=text))
+    a.close()
+    return sqlite_url
+
+
+def test_extract_prints_title_then_paragraphs(capsys: pytest.CaptureFixture[str]) -> None:
+    page = GOLD / "p02_gk_gb2312.html"
+    gold = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    code, out, _ = run(capsys, "extract", str(page))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == gold["title"]
+    assert "\n".join(lines[1:]) == gold["text"]
+
+
+def test_extract_json_has_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    page = GOLD / "p02_gk_gb2312.html"
+    gold = json.loads(page.with_suffix(".json").read_text(encoding="utf-8"))
+    code, out, _ = run(capsys, "extract", str(page), "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    for key in ("title", "published", "doc_number", "source_org"):
+        assert data[key] == gold[key]
+
+
+def test_diff_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("一、总体要求\n1.建设体育设施40处。\n2.培训指导员200名。\n", encoding="utf-8")
+    new.write_text("一、总体要求\n1.建设体育设施50处。\n2.培训指导员200名。\n", encoding="utf-8")
+    code, out, _ = run(capsys, "diff", str(old), str(new), "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"substantive", "similarity", "changes"}
+    assert data["substantive"] is True and 0 < data["similarity"] < 1
+    (change,) = data["changes"]
+    assert change["type"] == "number_changed"
+    assert (change["old_value"], change["new_value"]) == ("40处", "50处")
+    assert {"section", "old_text", "new_text"} <= set(change)
+
+
+def test_diff_of_archived_versions_by_url_at_date(capsys: pytest.CaptureFixture[str], filled: str) -> None:
+    code, out, _ = run(capsys, "diff", f"{URL}@2023-02-20", f"{URL}@2023-02-21", "--db", filled,
+                       "--format", "json")
+    assert code == 0
+    assert json.loads(out)["changes"][0]["new_value"] == "50处"
+
+
+def test_history_show_changes_json(capsys: pytest.CaptureFixture[str], filled: str) -> None:
+    code, out, _ = run(capsys, "history", URL, "--db", filled, "--format", "json")
+    versions = json.loads(out)
+    assert code == 0 and [v["seq"] for v in versions] == [1, 2]
+    code, out, _ = run(capsys, "show", URL, "--at", "2023-02-20", "--db", filled, "--format", "json")
+    assert json.loads(out)["text"].endswith("40处。")
+    code, out, _ = run(capsys, "changes", "--since", "2023-02-21", "--db", filled, "--format", "json")
+    (event,) = json.loads(out)
+    assert {"url", "source", "title", "kind", "detected_at", "old_version_id",
+            "new_version_id"} <= set(event)
+    assert event["kind"] == "changed" and event["old_version_id"] != event["new_version_id"]
+
+
+def test_search_and_export(capsys: pytest.CaptureFixture[str], filled: str, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "search", "50处", "--db", filled, "--format", "json")
+    assert code == 0 and json.loads(out)[0]["url"] == URL
+    code, out, _ = run(capsys, "search", "40处", "--db", filled, "--format", "json")
+    assert json.loads(out) == []  # only current texts are searched
+    target = tmp_path / "all.jsonl"
+    code, _, _ = run(capsys, "export", "--all-versions", "--db", filled, "-o", str(target))
+    assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 2
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["show", URL, "--at", "yesterday"], r"date: not an ISO 8601 date"),
+    (["changes", "--db", "nosuchdriver://x/y"], r"database URL"),
+    (["crawl", "--source", "nope"], r"--source: unknown source id 'nope'"),
+    (["crawl", "--delay", "-1"], r"--delay"),
+    (["diff", "--format", "pdf", "a", "b"], r"--format"),
+    (["frobnicate"], r"No such command"),
+    (["crawl", "--sources", "/nonexistent/sources.toml"], r"no such file or directory"),
+])
+def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: list[str],
+                                      pattern: str) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("policywatch: error: "), err
+    assert re.search(pattern, err), err
+    assert "Traceback" not in err
+
+
+def test_query_on_missing_url_is_exit_1(capsys: pytest.CaptureFixture[str], filled: str) -> None:
+    code, _, err = run(capsys, "history", URL + "?nope", "--db", filled)
+    assert code == 1 and "no archived document" in err
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        _Hook.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_serve_once_crawls_and_delivers_a_report(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path, sqlite_url: str) -> None:
+    """The service job: crawl the mirror (through a rebased source), then POST the report."""
+    from seeds.mirror import serve_mirror
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    reporters = tmp_path / "reporters.toml"
+    reporters.write_text(
+        f'[[reporter]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:{hook.server_port}/"\n'
+        f'[[reporter]]\nname = "disk"\nkind = "files"\ndirectory = "out"\n', encoding="utf-8")
+    try:
+        with serve_mirror(generation="2022") as mirror:
+            src = (REPO / "seeds" / "sources" / "nm_wuhai.toml").read_text(encoding="utf-8")
+            for real, local in mirror.origins.items():
+                src = src.replace(real, local)
+            src = src.replace("delay = 1.0", "delay = 0.0").replace("[[source]]", "[[source]]\nallow_private = true", 1)
+            sources = tmp_path / "wuhai.toml"
+            sources.write_text(src, encoding="utf-8")
+            code, _, err = run(capsys, "serve", "--once", "--sources", str(sources), "--db", sqlite_url,
+                               "--reporters", str(reporters))
+    finally:
+        hook.shutdown()
+    assert code == 0, err
+    (body,) = _Hook.received
+    report = json.loads(body)
+    assert len(report["sources"]["nm_wuhai"]["new"]) == 3
+    written = sorted(p.suffix for p in (tmp_path / "out").iterdir())
+    assert written == [".html", ".json", ".txt"]
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, command in scheduler.cli.commands.items():
+        assert f"policywatch {name}" in readme or f"`{name}" in readme, name
+        assert command.help, f"{name} has no --help text"
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(block) == 2
+    assert "policywatch demo" in block[0]
+    test_cmd = block[1].split("#", 1)[0].strip()
+    assert test_cmd in (REPO / ".ci" / "run").read_text(encoding="utf-8")
