@@ -69,16 +69,25 @@ def _when(value: str | None, *, end_of_day: bool = False) -> datetime | None:
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--db", envvar="POLICYWATCH_DB", metavar="URL",
+        "--db",
+        envvar="POLICYWATCH_DB",
+        metavar="URL",
         help="Database URL or SQLite path [env POLICYWATCH_DB; default: a SQLite file in "
-             "the user data directory].",
+        "the user data directory].",
     )(f)
 
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
-        return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
-                            show_default=True, help="Output format.")(f)
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(choices),
+            default=choices[0],
+            show_default=True,
+            help="Output format.",
+        )(f)
+
     return deco
 
 
@@ -132,17 +141,23 @@ def run_crawl(
             cmd.append("--verbose")
         # The child's log lines (stderr) are the progress output; the summary comes back
         # through a file so that nothing the child prints can corrupt it.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]
+            ).rstrip(os.pathsep),
+        }
         proc = subprocess.run(cmd, env=env, check=False)
         if proc.returncode == EXIT_USAGE:
             raise UserError("the crawl was refused (see the line above)")
         try:
             summaries = json.loads(summary_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise UserError(f"the crawl process died (exit status {proc.returncode}) before "
-                            "writing its summary; the archive keeps what was committed",
-                            exit_code=1) from None
+            raise UserError(
+                f"the crawl process died (exit status {proc.returncode}) before "
+                "writing its summary; the archive keeps what was committed",
+                exit_code=1,
+            ) from None
         return proc.returncode, summaries
 
 
@@ -164,15 +179,32 @@ def format_summaries(summaries: list[dict[str, Any]]) -> str:
 
 
 @cli.command()
-@click.option("--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/].")
+@click.option(
+    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
+)
 @click.option("--source", "ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
 @db_option
-@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to a site (overrides the sources).")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Requests at once per site (overrides the sources).")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    help="Seconds between requests to a site (overrides the sources).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Requests at once per site (overrides the sources).",
+)
 @click.option("--verbose", is_flag=True, help="Show Scrapy's own log lines.")
 @format_option("text", "json")
-def crawl(sources: str | None, ids: tuple[str, ...], db: str | None, delay: float | None,
-          concurrency: int | None, verbose: bool, fmt: str) -> None:
+def crawl(
+    sources: str | None,
+    ids: tuple[str, ...],
+    db: str | None,
+    delay: float | None,
+    concurrency: int | None,
+    verbose: bool,
+    fmt: str,
+) -> None:
     """Crawl the configured bureau sites now and archive what changed.
 
     Prints a per-source summary: pages fetched, new, changed, unchanged, withdrawn, errors.
@@ -180,8 +212,9 @@ def crawl(sources: str | None, ids: tuple[str, ...], db: str | None, delay: floa
     source could not run, 2 for a usage or configuration error.
     """
     _check_sources(sources, ids)
-    rc, summaries = run_crawl(sources=sources, ids=ids, db=db, delay=delay,
-                              concurrency=concurrency, verbose=verbose)
+    rc, summaries = run_crawl(
+        sources=sources, ids=ids, db=db, delay=delay, concurrency=concurrency, verbose=verbose
+    )
     click.echo(dump_json(summaries) if fmt == "json" else format_summaries(summaries))
     sys.exit(rc)
 
@@ -196,12 +229,16 @@ def _check_sources(sources: str | None, ids: Sequence[str]) -> list[Any]:
     known = {s.id for s in loaded}
     for i in ids:
         if i not in known:
-            raise UserError(f"--source: unknown source id {i!r} (known: {', '.join(sorted(known))})")
+            raise UserError(
+                f"--source: unknown source id {i!r} (known: {', '.join(sorted(known))})"
+            )
     return [s for s in loaded if not ids or s.id in ids]
 
 
 @cli.command()
-@click.option("--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/].")
+@click.option(
+    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
+)
 @format_option("text", "json")
 def sources(sources: str | None, fmt: str) -> None:
     """Validate and list the configured sources."""
@@ -224,8 +261,12 @@ def demo_db_path() -> Path:
 
 
 @cli.command()
-@click.option("--db", metavar="URL", help="Database for the demo [default: policywatch-demo.db "
-              "in the user data directory, emptied first].")
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Database for the demo [default: policywatch-demo.db "
+    "in the user data directory, emptied first].",
+)
 @format_option("text", "json")
 def demo(db: str | None, fmt: str) -> None:
     """Crawl the bundled offline mirror twice (2022, then 2023) and print what changed.
@@ -246,8 +287,10 @@ def demo(db: str | None, fmt: str) -> None:
     from archive import query
 
     if query.changes(archive):
-        raise UserError(f"demo: {db} already holds an archive; the demo needs an empty "
-                        "database (omit --db to use its own)")
+        raise UserError(
+            f"demo: {db} already holds an archive; the demo needs an empty "
+            "database (omit --db to use its own)"
+        )
     say = (lambda m: click.echo(m, err=True)) if fmt == "json" else click.echo
     with serve_mirror(generation="2022") as mirror:
         for gen in ("2022", "2023"):
@@ -255,8 +298,15 @@ def demo(db: str | None, fmt: str) -> None:
             say(f"\n== Crawling the offline mirror, generation {gen} ==")
             started = datetime.now(UTC)
             # Our own mirror on loopback: no need to wait between requests.
-            rc, summaries = run_crawl(sources=None, ids=(), db=db, delay=0.0, concurrency=4,
-                                      origins=mirror.origins, allow_private=True)
+            rc, summaries = run_crawl(
+                sources=None,
+                ids=(),
+                db=db,
+                delay=0.0,
+                concurrency=4,
+                origins=mirror.origins,
+                allow_private=True,
+            )
             say(format_summaries(summaries))
             if rc != 0:
                 raise UserError(f"the {gen} crawl did not complete", exit_code=1)
@@ -276,8 +326,9 @@ def demo(db: str | None, fmt: str) -> None:
     click.echo(f"  policywatch series {db_arg}")
     for chain in query.series(archive):
         if len(chain) > 1:
-            click.echo(f"  policywatch diff {db_arg} --series {chain[0].document_id} "
-                       "--from 2022 --to 2023")
+            click.echo(
+                f"  policywatch diff {db_arg} --series {chain[0].document_id} --from 2022 --to 2023"
+            )
             break
 
 
@@ -320,13 +371,25 @@ def _read_text_file(path: Path) -> str:
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @db_option
-@click.option("--series", "series_id", type=int, help="Diff two years of a plan series (see `series`).")
+@click.option(
+    "--series", "series_id", type=int, help="Diff two years of a plan series (see `series`)."
+)
 @click.option("--from", "from_year", type=int, help="With --series: the older year.")
 @click.option("--to", "to_year", type=int, help="With --series: the newer year.")
-@click.option("--color/--no-color", default=None, help="Colour the text output [default: when a tty].")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output [default: when a tty]."
+)
 @format_option("text", "json", "html", "markdown")
-def diff(old: str | None, new: str | None, db: str | None, series_id: int | None,
-         from_year: int | None, to_year: int | None, color: bool | None, fmt: str) -> None:
+def diff(
+    old: str | None,
+    new: str | None,
+    db: str | None,
+    series_id: int | None,
+    from_year: int | None,
+    to_year: int | None,
+    color: bool | None,
+    fmt: str,
+) -> None:
     """Compare two texts: files, archived versions (id or URL@DATE), or two years of a series.
 
     Items are aligned across sections (renumbering alone is no change); changed targets
@@ -343,8 +406,11 @@ def diff(old: str | None, new: str | None, db: str | None, series_id: int | None
         raise UserError("diff: give OLD and NEW (files or version refs), or --series ID")
     result = diff_texts(old_text, new_text)
     use_color = sys.stdout.isatty() if color is None else color
-    click.echo(render_diff(result, fmt, old_label=old_label, new_label=new_label,
-                           color=use_color).rstrip("\n"))
+    click.echo(
+        render_diff(result, fmt, old_label=old_label, new_label=new_label, color=use_color).rstrip(
+            "\n"
+        )
+    )
 
 
 def _pair(db: str | None, old: str, new: str) -> tuple[str, str, str, str]:
@@ -363,8 +429,9 @@ def _pair(db: str | None, old: str, new: str) -> tuple[str, str, str, str]:
     return version_text(a), version_text(b), f"v{a.id} {a.url}", f"v{b.id} {b.url}"
 
 
-def _series_pair(db: str | None, series_id: int, y0: int | None, y1: int | None
-                 ) -> tuple[str, str, str, str]:
+def _series_pair(
+    db: str | None, series_id: int, y0: int | None, y1: int | None
+) -> tuple[str, str, str, str]:
     from archive.lineage import mask_years
     from archive.query import series as list_series
     from archive.report import version_text
@@ -377,8 +444,10 @@ def _series_pair(db: str | None, series_id: int, y0: int | None, y1: int | None
     y0 = y0 if y0 is not None else sorted(by_year)[-2] if len(by_year) > 1 else None
     y1 = y1 if y1 is not None else max(by_year)
     if y0 not in by_year or y1 not in by_year:
-        raise UserError(f"--series {series_id}: years available: "
-                        f"{', '.join(str(y) for y in sorted(by_year))}", exit_code=1)
+        raise UserError(
+            f"--series {series_id}: years available: {', '.join(str(y) for y in sorted(by_year))}",
+            exit_code=1,
+        )
     a, b = by_year[y0], by_year[y1]
     return version_text(a), version_text(b), f"{y0} {a.url}", f"{y1} {b.url}"
 
@@ -411,11 +480,15 @@ def history(url: str, db: str | None, fmt: str) -> None:
 
     versions = _query(lambda: query.history(_open_archive(db), url))
     if fmt == "json":
-        click.echo(dump_json([{k: v for k, v in asdict(r).items() if k != "text"} for r in versions]))
+        click.echo(
+            dump_json([{k: v for k, v in asdict(r).items() if k != "text"} for r in versions])
+        )
         return
     for v in versions:
-        click.echo(f"v{v.id}  #{v.seq}  first seen {v.first_seen:%Y-%m-%d %H:%M}  "
-                   f"last seen {v.last_seen:%Y-%m-%d %H:%M}  {len(v.text)} chars  {v.title}")
+        click.echo(
+            f"v{v.id}  #{v.seq}  first seen {v.first_seen:%Y-%m-%d %H:%M}  "
+            f"last seen {v.last_seen:%Y-%m-%d %H:%M}  {len(v.text)} chars  {v.title}"
+        )
 
 
 @cli.command()
@@ -436,7 +509,9 @@ def show(url: str, at: str | None, db: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--since", metavar="DATE", help="Only changes detected at or after this date/date-time.")
+@click.option(
+    "--since", metavar="DATE", help="Only changes detected at or after this date/date-time."
+)
 @click.option("--source", help="Only this source id.")
 @db_option
 @format_option("text", "json")
@@ -452,8 +527,10 @@ def changes(since: str | None, source: str | None, db: str | None, fmt: str) -> 
     if not events:
         click.echo("No changes.")
     for e in events:
-        click.echo(f"{e.detected_at:%Y-%m-%d %H:%M}  {e.kind:<9} {e.source:<14} "
-                   f"v{e.old_version_id or '-'} → v{e.new_version_id or '-'}  {e.title}  {e.url}")
+        click.echo(
+            f"{e.detected_at:%Y-%m-%d %H:%M}  {e.kind:<9} {e.source:<14} "
+            f"v{e.old_version_id or '-'} → v{e.new_version_id or '-'}  {e.title}  {e.url}"
+        )
 
 
 @cli.command()
@@ -481,9 +558,26 @@ def series(source: str | None, db: str | None, fmt: str) -> None:
 
     chains = _query(lambda: query.series(_open_archive(db), source))
     if fmt == "json":
-        click.echo(dump_json([{"id": c[0].document_id, "editions": [
-            {"year": mask_years(v.title)[1], "version_id": v.id, "url": v.url, "title": v.title}
-            for v in c]} for c in chains if c]))
+        click.echo(
+            dump_json(
+                [
+                    {
+                        "id": c[0].document_id,
+                        "editions": [
+                            {
+                                "year": mask_years(v.title)[1],
+                                "version_id": v.id,
+                                "url": v.url,
+                                "title": v.title,
+                            }
+                            for v in c
+                        ],
+                    }
+                    for c in chains
+                    if c
+                ]
+            )
+        )
         return
     if not chains:
         click.echo("No series yet.")
@@ -508,8 +602,10 @@ def check(db: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(dump_json(asdict(rep) | {"ok": rep.ok}))
     else:
-        click.echo(f"{rep.documents} documents, {rep.versions} versions, {rep.captures} captures, "
-                   f"{rep.events} change events: {'ok' if rep.ok else 'PROBLEMS'}")
+        click.echo(
+            f"{rep.documents} documents, {rep.versions} versions, {rep.captures} captures, "
+            f"{rep.events} change events: {'ok' if rep.ok else 'PROBLEMS'}"
+        )
         for p in rep.problems:
             click.echo(f"  {p}")
     sys.exit(0 if rep.ok else 1)
@@ -521,15 +617,30 @@ def check(db: str | None, fmt: str) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @db_option
 @format_option("text", "json")
-def search(terms: tuple[str, ...], source: str | None, limit: int, db: str | None, fmt: str) -> None:
+def search(
+    terms: tuple[str, ...], source: str | None, limit: int, db: str | None, fmt: str
+) -> None:
     """Full-text search of the current texts (Chinese substrings; all terms must match)."""
     from archive import query
 
-    hits = _query(lambda: query.search(_open_archive(db), " ".join(terms), source=source,
-                                       limit=limit))
+    hits = _query(
+        lambda: query.search(_open_archive(db), " ".join(terms), source=source, limit=limit)
+    )
     if fmt == "json":
-        click.echo(dump_json([{"url": v.url, "title": v.title, "version_id": v.id,
-                               "source": v.source_id, "snippet": snip} for v, snip in hits]))
+        click.echo(
+            dump_json(
+                [
+                    {
+                        "url": v.url,
+                        "title": v.title,
+                        "version_id": v.id,
+                        "source": v.source_id,
+                        "snippet": snip,
+                    }
+                    for v, snip in hits
+                ]
+            )
+        )
         return
     if not hits:
         click.echo("No matches.")
@@ -540,19 +651,23 @@ def search(terms: tuple[str, ...], source: str | None, limit: int, db: str | Non
 @cli.command()
 @click.option("--source", help="Only this source id.")
 @click.option("--all-versions", is_flag=True, help="Every version, not only the current ones.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
 @db_option
 @format_option("jsonl", "csv")
-def export(source: str | None, all_versions: bool, output: str | None, db: str | None,
-           fmt: str) -> None:
+def export(
+    source: str | None, all_versions: bool, output: str | None, db: str | None, fmt: str
+) -> None:
     """Export archived texts with their metadata as JSON Lines or CSV."""
     import csv
     import io
 
     from archive import query
 
-    records = _query(lambda: list(query.export(_open_archive(db), source=source,
-                                               all_versions=all_versions)))
+    records = _query(
+        lambda: list(query.export(_open_archive(db), source=source, all_versions=all_versions))
+    )
     buf = io.StringIO()
     if fmt == "jsonl":
         for r in records:
@@ -562,8 +677,12 @@ def export(source: str | None, all_versions: bool, output: str | None, db: str |
         writer = csv.DictWriter(buf, fieldnames=fields)
         writer.writeheader()
         for r in records:
-            writer.writerow({k: (v.isoformat() if isinstance(v, date | datetime) else v)
-                             for k, v in asdict(r).items()})
+            writer.writerow(
+                {
+                    k: (v.isoformat() if isinstance(v, date | datetime) else v)
+                    for k, v in asdict(r).items()
+                }
+            )
     if output:
         Path(output).write_text(buf.getvalue(), encoding="utf-8")
         click.echo(f"wrote {len(records)} record(s) to {output}", err=True)
@@ -574,8 +693,9 @@ def export(source: str | None, all_versions: bool, output: str | None, db: str |
 # -- the service ---------------------------------------------------------------------------------
 
 
-def run_source_job(source: Any, *, sources: str | None, db: str | None,
-                   reporters: dict[str, Any]) -> dict[str, Any]:
+def run_source_job(
+    source: Any, *, sources: str | None, db: str | None, reporters: dict[str, Any]
+) -> dict[str, Any]:
     """One scheduled run: crawl one source, then deliver its change report if anything changed."""
     import logging
 
@@ -585,38 +705,60 @@ def run_source_job(source: Any, *, sources: str | None, db: str | None,
     log = logging.getLogger("policywatch.serve")
     started = datetime.now(UTC)
     try:
-        rc, summaries = run_crawl(sources=sources, ids=[source.id], db=db)
+        _rc, summaries = run_crawl(sources=sources, ids=[source.id], db=db)
     except click.ClickException as exc:
         log.error("[%s] crawl failed: %s", source.id, exc.format_message())
         return {"source_id": source.id, "status": "failed", "reason": exc.format_message()}
     summary = summaries[0]
-    log.info("[%s] crawl %s: %s", source.id, summary["status"],
-             ", ".join(f"{summary[c]} {c}" for c in SUMMARY_COLUMNS))
+    log.info(
+        "[%s] crawl %s: %s",
+        source.id,
+        summary["status"],
+        ", ".join(f"{summary[c]} {c}" for c in SUMMARY_COLUMNS),
+    )
     rep = build_report(_open_archive(db), since=started, source=source.id)
     if rep.empty:
         return summary
     targets = [reporters[n] for n in source.reporters if n in reporters] or list(reporters.values())
     rendered = RenderedReport(
         subject=f"policywatch: {len(rep.items)} change(s) in {source.name} ({source.id})",
-        text=render_report(rep, "text"), html=render_report(rep, "html"),
-        json=render_report(rep, "json"))
+        text=render_report(rep, "text"),
+        html=render_report(rep, "html"),
+        json=render_report(rep, "json"),
+    )
     for err in deliver(rendered, targets):
         log.error("[%s] delivery failed: %s", source.id, err)
-    log.info("[%s] report with %d change(s) delivered to %d channel(s)", source.id,
-             len(rep.items), len(targets))
+    log.info(
+        "[%s] report with %d change(s) delivered to %d channel(s)",
+        source.id,
+        len(rep.items),
+        len(targets),
+    )
     return summary
 
 
 @cli.command()
-@click.option("--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/].")
-@click.option("--reporters", "reporters_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="Reporters TOML (email, webhook, files); see seeds/reporters.example.toml.")
+@click.option(
+    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
+)
+@click.option(
+    "--reporters",
+    "reporters_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Reporters TOML (email, webhook, files); see seeds/reporters.example.toml.",
+)
 @db_option
-@click.option("--timezone", default="Asia/Shanghai", show_default=True,
-              help="Time zone the sources' cron schedules are read in.")
+@click.option(
+    "--timezone",
+    default="Asia/Shanghai",
+    show_default=True,
+    help="Time zone the sources' cron schedules are read in.",
+)
 @click.option("--once", is_flag=True, help="Run every source's job once now, then exit.")
-def serve(sources: str | None, reporters_path: str | None, db: str | None, timezone: str,
-          once: bool) -> None:
+def serve(
+    sources: str | None, reporters_path: str | None, db: str | None, timezone: str, once: bool
+) -> None:
     """Run as a background service: one cron schedule per source (APScheduler).
 
     Each job crawls its source in a child process, then delivers the change report to the
@@ -627,7 +769,9 @@ def serve(sources: str | None, reporters_path: str | None, db: str | None, timez
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     loaded = _check_sources(sources, ())
     reporters: dict[str, Any] = {}
     if reporters_path:
@@ -644,10 +788,17 @@ def serve(sources: str | None, reporters_path: str | None, db: str | None, timez
     sched = BlockingScheduler(timezone=timezone)
     for s in loaded:
         # coalesce + max_instances=1: a crawl that overruns its slot is never doubled up.
-        sched.add_job(run_source_job, CronTrigger.from_crontab(s.schedule, timezone=timezone),
-                      args=[s], kwargs={"sources": sources, "db": db, "reporters": reporters},
-                      id=s.id, name=s.name, max_instances=1, coalesce=True,
-                      misfire_grace_time=3600)
+        sched.add_job(
+            run_source_job,
+            CronTrigger.from_crontab(s.schedule, timezone=timezone),
+            args=[s],
+            kwargs={"sources": sources, "db": db, "reporters": reporters},
+            id=s.id,
+            name=s.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
         click.echo(f"scheduled {s.id:<16} {s.schedule}", err=True)
     try:
         sched.start()
@@ -658,8 +809,11 @@ def serve(sources: str | None, reporters_path: str | None, db: str | None, timez
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``policywatch`` command: every error is one line, never a traceback."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="policywatch",
-                 standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="policywatch",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:  # commands that set their own status (crawl, check, serve --once)

@@ -56,7 +56,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (see :func:`resolve_url`), raising DatabaseURLError on a bad one."""
+    """An engine for ``url`` (see :func:`resolve_url`); DatabaseURLError on a bad URL."""
     url = resolve_url(url)
     try:
         parsed = make_url(url)
@@ -68,7 +68,9 @@ def make_engine(url: str | None = None) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseURLError(f"database URL: cannot create {path.parent}: {exc.strerror}")
+                raise DatabaseURLError(
+                    f"database URL: cannot create {path.parent}: {exc.strerror}"
+                ) from None
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")

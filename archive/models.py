@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Store aware datetimes as UTC; SQLite hands back naive values, so re-attach UTC on the way out."""
+    """Aware datetimes stored as UTC; SQLite hands back naive values, so UTC is re-attached."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

@@ -17,7 +17,7 @@ from .store import Archive
 
 
 def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
-    """An ISO 8601 date or date-time as an aware UTC datetime (a bare date: its start, or its end)."""
+    """An ISO 8601 date or date-time as aware UTC (a bare date: its start, or its end)."""
     text = value.strip()
     try:
         if len(text) == 10:
@@ -26,7 +26,8 @@ def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
         dt = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"date: not an ISO 8601 date or date-time: {value!r} (e.g. 2023-02-20 or 2023-02-20T08:00)"
+            f"date: not an ISO 8601 date or date-time: {value!r} "
+            "(e.g. 2023-02-20 or 2023-02-20T08:00)"
         ) from None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
@@ -76,7 +77,9 @@ def as_of(archive: Archive, url: str, when: datetime | None = None) -> VersionRe
             q = q.where(VersionRow.first_seen <= when)
         v = s.scalar(q.order_by(VersionRow.seq.desc()).limit(1))
         if v is None:
-            raise NotFoundError(f"{url} was not archived yet at {when.isoformat() if when else '-'}")
+            raise NotFoundError(
+                f"{url} was not archived yet at {when.isoformat() if when else '-'}"
+            )
         return _version_record(doc, v)
 
 
@@ -126,7 +129,7 @@ def changes(
 
 
 def series(archive: Archive, source: str | None = None) -> list[list[VersionRecord]]:
-    """Year-to-year series: each a list of the latest versions of one plan's editions, oldest first."""
+    """Year-to-year series: per plan, the latest version of each edition, oldest first."""
     with archive.session() as s:
         prev = aliased(DocumentRow)
         q = select(DocumentRow).join(prev, prev.id == DocumentRow.previous_year_id)
@@ -163,7 +166,10 @@ def _latest_versions(s: Session, source: str | None):  # type: ignore[no-untyped
     )
     q = (
         select(VersionRow, DocumentRow)
-        .join(latest, (latest.c.document_id == VersionRow.document_id) & (latest.c.seq == VersionRow.seq))
+        .join(
+            latest,
+            (latest.c.document_id == VersionRow.document_id) & (latest.c.seq == VersionRow.seq),
+        )
         .join(DocumentRow, DocumentRow.id == VersionRow.document_id)
     )
     if source is not None:
@@ -186,11 +192,14 @@ def search(
         q = _latest_versions(s, source)
         for term in terms:
             pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            q = q.where(VersionRow.text.like(pattern, escape="\\") | VersionRow.title.like(pattern, escape="\\"))
+            q = q.where(
+                VersionRow.text.like(pattern, escape="\\")
+                | VersionRow.title.like(pattern, escape="\\")
+            )
         out = []
         for v, d in s.execute(q.order_by(DocumentRow.url).limit(limit)):
             pos = max(v.text.find(terms[0]), 0)
-            snippet = v.text[max(0, pos - 30): pos + len(terms[0]) + 30].replace("\n", " ")
+            snippet = v.text[max(0, pos - 30) : pos + len(terms[0]) + 30].replace("\n", " ")
             out.append((_version_record(d, v), snippet))
         return out
 
@@ -199,7 +208,9 @@ def export(archive: Archive, *, source: str | None = None, all_versions: bool = 
     """Yield version records (current ones, or every version) for export, ordered by URL."""
     with archive.session() as s:
         if all_versions:
-            q = select(VersionRow, DocumentRow).join(DocumentRow, DocumentRow.id == VersionRow.document_id)
+            q = select(VersionRow, DocumentRow).join(
+                DocumentRow, DocumentRow.id == VersionRow.document_id
+            )
             if source is not None:
                 q = q.where(DocumentRow.source_id == source)
             q = q.order_by(DocumentRow.url, VersionRow.seq)

@@ -18,7 +18,12 @@ from .render import html_fragment, html_page, render_diff
 from .store import Archive
 
 KIND_ORDER = ("new", "changed", "restored", "withdrawn")
-KIND_LABEL = {"new": "New", "changed": "Changed", "restored": "Back online", "withdrawn": "Withdrawn"}
+KIND_LABEL = {
+    "new": "New",
+    "changed": "Changed",
+    "restored": "Back online",
+    "withdrawn": "Withdrawn",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +89,18 @@ def report_to_dict(report: ChangeReport) -> dict[str, object]:
         bucket = sources.setdefault(src, {k: [] for k in KIND_ORDER})
         for it in items:
             ev = it.event
-            bucket[ev.kind].append({
-                "url": ev.url,
-                "title": it.new.title if it.new else ev.title,
-                "kind": ev.kind,
-                "detected_at": ev.detected_at.isoformat(),
-                "old_version_id": it.old.id if it.old else ev.old_version_id,
-                "new_version_id": ev.new_version_id,
-                "compared_with": it.compared_with,
-                "diff": it.diff.to_dict() if it.diff else None,
-            })
+            bucket[ev.kind].append(
+                {
+                    "url": ev.url,
+                    "title": it.new.title if it.new else ev.title,
+                    "kind": ev.kind,
+                    "detected_at": ev.detected_at.isoformat(),
+                    "old_version_id": it.old.id if it.old else ev.old_version_id,
+                    "new_version_id": ev.new_version_id,
+                    "compared_with": it.compared_with,
+                    "diff": it.diff.to_dict() if it.diff else None,
+                }
+            )
     return {
         "generated_at": report.generated_at.isoformat(),
         "since": report.since.isoformat() if report.since else None,
@@ -114,7 +121,8 @@ def render_text(report: ChangeReport, *, color: bool = False, markdown: bool = F
     out: list[str] = []
     for src, items in report.by_source().items():
         counts = ", ".join(
-            f"{sum(i.event.kind == k for i in items)} {k}" for k in KIND_ORDER
+            f"{sum(i.event.kind == k for i in items)} {k}"
+            for k in KIND_ORDER
             if any(i.event.kind == k for i in items)
         )
         out.append(f"## {src} ({counts})" if markdown else f"=== {src}: {counts}")
@@ -122,9 +130,15 @@ def render_text(report: ChangeReport, *, color: bool = False, markdown: bool = F
             out.append(("### " if markdown else "* ") + _heading(it))
             if it.diff is not None:
                 out.append(f"  compared with {it.compared_with}")
-                out.append(render_diff(it.diff, fmt, old_label=f"v{it.old.id}" if it.old else "old",
-                                       new_label=f"v{it.new.id}" if it.new else "new",
-                                       color=color).rstrip())
+                out.append(
+                    render_diff(
+                        it.diff,
+                        fmt,
+                        old_label=f"v{it.old.id}" if it.old else "old",
+                        new_label=f"v{it.new.id}" if it.new else "new",
+                        color=color,
+                    ).rstrip()
+                )
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -140,20 +154,25 @@ def render_html(report: ChangeReport) -> str:
             url = it.event.url
             href = html.escape(url, quote=True) if url.startswith(("http://", "https://")) else "#"
             title = it.new.title if it.new else it.event.title
-            parts.append(f"<h3>{html.escape(KIND_LABEL[it.event.kind])}: "
-                         f'<a href="{href}">{html.escape(title)}</a></h3>')
+            parts.append(
+                f"<h3>{html.escape(KIND_LABEL[it.event.kind])}: "
+                f'<a href="{href}">{html.escape(title)}</a></h3>'
+            )
             if it.diff is not None:
                 parts.append(f"<p>compared with {html.escape(it.compared_with or '')}</p>")
                 parts.append(html_fragment(it.diff, old_label="old", new_label="new"))
-    return html_page(f"policywatch change report {report.generated_at:%Y-%m-%d %H:%M} UTC",
-                     "\n".join(parts))
+    return html_page(
+        f"policywatch change report {report.generated_at:%Y-%m-%d %H:%M} UTC", "\n".join(parts)
+    )
 
 
 RENDERERS = {
     "text": lambda r, color=False: render_text(r, color=color),
     "markdown": lambda r, color=False: render_text(r, markdown=True),
     "html": lambda r, color=False: render_html(r),
-    "json": lambda r, color=False: json.dumps(report_to_dict(r), ensure_ascii=False, indent=2) + "\n",
+    "json": lambda r, color=False: (
+        json.dumps(report_to_dict(r), ensure_ascii=False, indent=2) + "\n"
+    ),
 }
 
 

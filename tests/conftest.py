@@ -24,12 +24,14 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty archive database URL: SQLite, and PostgreSQL where $POLICYWATCH_TEST_PG is set."""
+    """A fresh, empty archive URL: SQLite, and PostgreSQL where $POLICYWATCH_TEST_PG is set."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'archive.db'}"
     url = os.environ.get(PG_ENV)
     if not url:
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            f"PostgreSQL not configured: set {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     _reset_postgres(url)
     return url
 

@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -31,10 +32,21 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def filled(sqlite_url: str) -> str:
     """An archive with one page in two versions."""
     a = Archive.open(sqlite_url)
-    for i, text in enumerate(["一、总体要求\n1.建设体育设施40处。", "一、总体要求\n1.建设体育设施50处。"]):
-        a.record(Capture(source_id="tj_binhai", url=URL, fetched_at=T0 + timedelta(days=i),
-                         kind=FetchKind.CONTENT, http_status=200, body=text.encode(),
-                         title="滨海新区2022年教育体育工作要点", text=text))
+    for i, text in enumerate(
+        ["一、总体要求\n1.建设体育设施40处。", "一、总体要求\n1.建设体育设施50处。"]
+    ):
+        a.record(
+            Capture(
+                source_id="tj_binhai",
+                url=URL,
+                fetched_at=T0 + timedelta(days=i),
+                kind=FetchKind.CONTENT,
+                http_status=200,
+                body=text.encode(),
+                title="滨海新区2022年教育体育工作要点",
+                text=text,
+            )
+        )
     a.close()
     return sqlite_url
 
@@ -74,9 +86,12 @@ def test_diff_json_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert {"section", "old_text", "new_text"} <= set(change)
 
 
-def test_diff_of_archived_versions_by_url_at_date(capsys: pytest.CaptureFixture[str], filled: str) -> None:
-    code, out, _ = run(capsys, "diff", f"{URL}@2023-02-20", f"{URL}@2023-02-21", "--db", filled,
-                       "--format", "json")
+def test_diff_of_archived_versions_by_url_at_date(
+    capsys: pytest.CaptureFixture[str], filled: str
+) -> None:
+    code, out, _ = run(
+        capsys, "diff", f"{URL}@2023-02-20", f"{URL}@2023-02-21", "--db", filled, "--format", "json"
+    )
     assert code == 0
     assert json.loads(out)["changes"][0]["new_value"] == "50处"
 
@@ -85,12 +100,23 @@ def test_history_show_changes_json(capsys: pytest.CaptureFixture[str], filled: s
     code, out, _ = run(capsys, "history", URL, "--db", filled, "--format", "json")
     versions = json.loads(out)
     assert code == 0 and [v["seq"] for v in versions] == [1, 2]
-    code, out, _ = run(capsys, "show", URL, "--at", "2023-02-20", "--db", filled, "--format", "json")
+    code, out, _ = run(
+        capsys, "show", URL, "--at", "2023-02-20", "--db", filled, "--format", "json"
+    )
     assert json.loads(out)["text"].endswith("40处。")
-    code, out, _ = run(capsys, "changes", "--since", "2023-02-21", "--db", filled, "--format", "json")
+    code, out, _ = run(
+        capsys, "changes", "--since", "2023-02-21", "--db", filled, "--format", "json"
+    )
     (event,) = json.loads(out)
-    assert {"url", "source", "title", "kind", "detected_at", "old_version_id",
-            "new_version_id"} <= set(event)
+    assert {
+        "url",
+        "source",
+        "title",
+        "kind",
+        "detected_at",
+        "old_version_id",
+        "new_version_id",
+    } <= set(event)
     assert event["kind"] == "changed" and event["old_version_id"] != event["new_version_id"]
 
 
@@ -104,18 +130,22 @@ def test_search_and_export(capsys: pytest.CaptureFixture[str], filled: str, tmp_
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 2
 
 
-@pytest.mark.parametrize(("args", "pattern"), [
-    (["show", URL, "--at", "yesterday"], r"date: not an ISO 8601 date"),
-    (["changes", "--db", "nosuchdriver://x/y"], r"database URL"),
-    (["crawl", "--source", "nope"], r"--source: unknown source id 'nope'"),
-    (["crawl", "--delay", "-1"], r"--delay"),
-    (["diff", "--format", "pdf", "a", "b"], r"--format"),
-    (["frobnicate"], r"No such command"),
-    (["crawl", "--sources", "/nonexistent/sources.toml"], r"no such file or directory"),
-])
-def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: list[str],
-                                      pattern: str) -> None:
-    code, out, err = run(capsys, *args)
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["show", URL, "--at", "yesterday"], r"date: not an ISO 8601 date"),
+        (["changes", "--db", "nosuchdriver://x/y"], r"database URL"),
+        (["crawl", "--source", "nope"], r"--source: unknown source id 'nope'"),
+        (["crawl", "--delay", "-1"], r"--delay"),
+        (["diff", "--format", "pdf", "a", "b"], r"--format"),
+        (["frobnicate"], r"No such command"),
+        (["crawl", "--sources", "/nonexistent/sources.toml"], r"no such file or directory"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], pattern: str
+) -> None:
+    code, _, err = run(capsys, *args)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("policywatch: error: "), err
     assert re.search(pattern, err), err
@@ -128,9 +158,9 @@ def test_query_on_missing_url_is_exit_1(capsys: pytest.CaptureFixture[str], fill
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[bytes] = []
+    received: ClassVar[list[bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         _Hook.received.append(self.rfile.read(int(self.headers["Content-Length"])))
         self.send_response(204)
         self.end_headers()
@@ -139,8 +169,9 @@ class _Hook(BaseHTTPRequestHandler):
         pass
 
 
-def test_serve_once_crawls_and_delivers_a_report(capsys: pytest.CaptureFixture[str],
-                                                 tmp_path: Path, sqlite_url: str) -> None:
+def test_serve_once_crawls_and_delivers_a_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sqlite_url: str
+) -> None:
     """The service job: crawl the mirror (through a rebased source), then POST the report."""
     from seeds.mirror import serve_mirror
 
@@ -149,17 +180,30 @@ def test_serve_once_crawls_and_delivers_a_report(capsys: pytest.CaptureFixture[s
     reporters = tmp_path / "reporters.toml"
     reporters.write_text(
         f'[[reporter]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:{hook.server_port}/"\n'
-        f'[[reporter]]\nname = "disk"\nkind = "files"\ndirectory = "out"\n', encoding="utf-8")
+        f'[[reporter]]\nname = "disk"\nkind = "files"\ndirectory = "out"\n',
+        encoding="utf-8",
+    )
     try:
         with serve_mirror(generation="2022") as mirror:
             src = (REPO / "seeds" / "sources" / "nm_wuhai.toml").read_text(encoding="utf-8")
             for real, local in mirror.origins.items():
                 src = src.replace(real, local)
-            src = src.replace("delay = 1.0", "delay = 0.0").replace("[[source]]", "[[source]]\nallow_private = true", 1)
+            src = src.replace("delay = 1.0", "delay = 0.0").replace(
+                "[[source]]", "[[source]]\nallow_private = true", 1
+            )
             sources = tmp_path / "wuhai.toml"
             sources.write_text(src, encoding="utf-8")
-            code, _, err = run(capsys, "serve", "--once", "--sources", str(sources), "--db", sqlite_url,
-                               "--reporters", str(reporters))
+            code, _, err = run(
+                capsys,
+                "serve",
+                "--once",
+                "--sources",
+                str(sources),
+                "--db",
+                sqlite_url,
+                "--reporters",
+                str(reporters),
+            )
     finally:
         hook.shutdown()
     assert code == 0, err

@@ -25,11 +25,26 @@ REPO = Path(__file__).resolve().parent.parent
 FACTS = json.loads((MIRROR_DIR / "changes.json").read_text(encoding="utf-8"))
 
 
-def crawl(db: str, origins: dict[str, str], tmp: Path, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+def crawl(
+    db: str, origins: dict[str, str], tmp: Path, *extra: str
+) -> tuple[int, list[dict[str, Any]]]:
     """Run one crawl process like the CLI does; return its exit status and summaries."""
     out = tmp / "summary.json"
-    args = [sys.executable, "-m", "crawler.run", "--db", db, "--delay", "0", "--concurrency", "4",
-            "--allow-private", "--summary", str(out), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "crawler.run",
+        "--db",
+        db,
+        "--delay",
+        "0",
+        "--concurrency",
+        "4",
+        "--allow-private",
+        "--summary",
+        str(out),
+        *extra,
+    ]
     for real, mirror in origins.items():
         args += ["--origin", f"{real}={mirror}"]
     proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=180)
@@ -71,7 +86,12 @@ def test_first_crawl_archives_every_policy_page(scenario: Scenario) -> None:
     rc, summaries = scenario.runs["first"]
     assert rc == 0
     assert {s["source_id"] for s in summaries} == {
-        "tj_heping", "xn_chengzhong", "tj_binhai", "bj_dongcheng", "nm_wuhai"}
+        "tj_heping",
+        "xn_chengzhong",
+        "tj_binhai",
+        "bj_dongcheng",
+        "nm_wuhai",
+    }
     t = totals(summaries)
     assert t["errors"] == 0
     assert t["new"] == t["fetched"] == scenario.versions_after["first"] == 16
@@ -88,9 +108,14 @@ def test_second_crawl_of_an_unchanged_site_makes_no_version(scenario: Scenario) 
 
 def test_second_crawl_uses_conditional_requests(scenario: Scenario) -> None:
     # Every known policy page was answered 304: the crawler sent the server's own ETag.
-    doc_hits = [(h, p, st) for h, p, st in scenario.log_by_run["again"]
-                if not p.endswith(("robots.txt", "index.html", ".htm", "9930.html", "9930_2.html"))
-                or "/contents/" in p or "/info/" in p or "/t20" in p]
+    doc_hits = [
+        (h, p, st)
+        for h, p, st in scenario.log_by_run["again"]
+        if not p.endswith(("robots.txt", "index.html", ".htm", "9930.html", "9930_2.html"))
+        or "/contents/" in p
+        or "/info/" in p
+        or "/t20" in p
+    ]
     assert doc_hits and all(st == 304 for _, p, st in doc_hits if "/contents/" in p or "/t20" in p)
 
 
@@ -126,13 +151,15 @@ def test_new_plan_is_linked_to_last_years(scenario: Scenario) -> None:
 
 def test_gbk_pages_are_archived_without_mojibake(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db)
-    texts = [v for v in query.export(archive, source="xn_chengzhong")]
-    texts += [v for v in query.export(archive, source="tj_heping")]
+    texts = list(query.export(archive, source="xn_chengzhong"))
+    texts += list(query.export(archive, source="tj_heping"))
     archive.close()
     assert len(texts) == 6
     for v in texts:
         assert "\ufffd" not in v.text and "锟斤拷" not in v.text
-        assert sum("\u4e00" <= ch <= "\u9fff" for ch in v.text) > 0.5 * len(v.text.replace("\n", ""))
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in v.text) > 0.5 * len(
+            v.text.replace("\n", "")
+        )
 
 
 def test_archive_is_consistent_after_all_runs(scenario: Scenario) -> None:

@@ -14,8 +14,13 @@ FACTS = json.loads((REPO / "seeds" / "mirror" / "changes.json").read_text(encodi
 
 
 def policywatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "import sys, scheduler; sys.exit(scheduler.main())",
-                           *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "import sys, scheduler; sys.exit(scheduler.main())", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,7 @@ def test_demo_does_not_report_the_counter_only_page(demo) -> None:  # type: igno
 
 
 def test_demo_next_commands_work(demo) -> None:  # type: ignore[no-untyped-def]
-    proc, db = demo
+    proc, _ = demo
     hint = proc.stdout.split("Next, try:", 1)[1].strip().splitlines()
     assert any(line.strip().startswith("policywatch history") for line in hint)
     for line in hint:
@@ -64,8 +69,11 @@ def test_demo_json_report_lists_changes_per_source(demo) -> None:  # type: ignor
     res = policywatch("report", "--db", db, "--format", "json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
-    (plan,) = [d for d in data["sources"]["tj_binhai"]["new"]
-               if d["url"] == FACTS["new_documents"][0]["url"]]
+    (plan,) = [
+        d
+        for d in data["sources"]["tj_binhai"]["new"]
+        if d["url"] == FACTS["new_documents"][0]["url"]
+    ]
     assert plan["diff"]["substantive"] is True
     types = {c["type"] for c in plan["diff"]["changes"]}
     assert {"added", "removed", "moved", "number_changed"} <= types

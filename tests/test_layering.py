@@ -28,7 +28,9 @@ def imports_of(path: Path) -> set[str]:
 
 
 def modules(pkg: str) -> list[Path]:
-    return sorted(p for p in (REPO / pkg).rglob("*.py") if "mirror/" not in str(p.relative_to(REPO)))
+    return sorted(
+        p for p in (REPO / pkg).rglob("*.py") if "mirror/" not in str(p.relative_to(REPO))
+    )
 
 
 FORBIDDEN = {
@@ -51,8 +53,11 @@ def test_package_imports_flow_one_way(pkg: str) -> None:
 def test_scheduler_never_imports_scrapy_or_twisted() -> None:
     names = imports_of(REPO / "scheduler.py")
     assert not {n for n in names if n.split(".")[0] in ("scrapy", "twisted")}
-    assert not {n for n in names if n.startswith("crawler.") and n not in (
-        "crawler.encoding", "crawler.extract")}, "only the pure extraction modules may be imported"
+    assert not {
+        n
+        for n in names
+        if n.startswith("crawler.") and n not in ("crawler.encoding", "crawler.extract")
+    }, "only the pure extraction modules may be imported"
 
 
 def test_running_the_cli_loads_no_twisted_or_sqlalchemy_for_a_file_diff(tmp_path: Path) -> None:
@@ -62,10 +67,12 @@ def test_running_the_cli_loads_no_twisted_or_sqlalchemy_for_a_file_diff(tmp_path
     code = (
         "import sys, scheduler\n"
         f"rc = scheduler.main(['diff', {str(a)!r}, {str(b)!r}, '--format', 'json'])\n"
-        "heavy = [m for m in ('twisted', 'scrapy', 'sqlalchemy', 'trafilatura') if m in sys.modules]\n"
+        "heavy = [m for m in ('twisted', 'scrapy', 'sqlalchemy', 'trafilatura')\n"
+        "         if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     assert "HEAVY []" in out
     assert '"number_changed"' in out

@@ -7,22 +7,35 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from archive import query
 from archive.check import check_archive
 from archive.records import Capture, FetchKind, Outcome
 from archive.store import Archive
-from archive import query
 
 T0 = datetime(2023, 2, 20, 8, 0, tzinfo=UTC)
 URL = "https://jtj.tjbh.gov.cn/contents/9930/268903.html"
 
 
-def cap(text: str = "一、总体要求\n1.学习宣传贯彻党的创新理论。", *, at: int = 0, url: str = URL,
-        title: str = "滨海新区2022年教育体育工作要点", kind: FetchKind = FetchKind.CONTENT,
-        body: bytes | None = None, status: int = 200) -> Capture:
+def cap(
+    text: str = "一、总体要求\n1.学习宣传贯彻党的创新理论。",
+    *,
+    at: int = 0,
+    url: str = URL,
+    title: str = "滨海新区2022年教育体育工作要点",
+    kind: FetchKind = FetchKind.CONTENT,
+    body: bytes | None = None,
+    status: int = 200,
+) -> Capture:
     return Capture(
-        source_id="tj_binhai", url=url, fetched_at=T0 + timedelta(hours=at), kind=kind,
-        http_status=status, body=body if body is not None else text.encode() if kind is FetchKind.CONTENT else None,
-        etag='"abc"', title=title, text=text if kind is FetchKind.CONTENT else "",
+        source_id="tj_binhai",
+        url=url,
+        fetched_at=T0 + timedelta(hours=at),
+        kind=kind,
+        http_status=status,
+        body=body if body is not None else text.encode() if kind is FetchKind.CONTENT else None,
+        etag='"abc"',
+        title=title,
+        text=text if kind is FetchKind.CONTENT else "",
     )
 
 
@@ -102,8 +115,10 @@ def test_withdrawn_after_n_consecutive_404(archive: Archive) -> None:
     archive.record(cap())
     gone = cap(kind=FetchKind.GONE, status=404, at=1)
     assert archive.record(gone, withdraw_after=2).outcome is Outcome.UNCHANGED
-    assert archive.record(replace(gone, fetched_at=T0 + timedelta(hours=2)),
-                          withdraw_after=2).outcome is Outcome.WITHDRAWN
+    assert (
+        archive.record(replace(gone, fetched_at=T0 + timedelta(hours=2)), withdraw_after=2).outcome
+        is Outcome.WITHDRAWN
+    )
     assert [e.kind for e in query.changes(archive)] == ["new", "withdrawn"]
     # It comes back unchanged: restored, still one version.
     assert archive.record(cap(at=3)).outcome is Outcome.RESTORED
@@ -120,8 +135,14 @@ def test_a_404_between_successes_resets_the_count(archive: Archive) -> None:
 
 def test_next_years_plan_is_linked_to_last_years(archive: Archive) -> None:
     archive.record(cap("2022年的要点。", title="关于印发《滨海新区2022年教育体育工作要点》的通知"))
-    res = archive.record(cap("2023年的要点。", url=URL.replace("268903", "270001"), at=1,
-                             title="关于印发《滨海新区2023年教育体育工作要点》的通知"))
+    res = archive.record(
+        cap(
+            "2023年的要点。",
+            url=URL.replace("268903", "270001"),
+            at=1,
+            title="关于印发《滨海新区2023年教育体育工作要点》的通知",
+        )
+    )
     assert res.outcome is Outcome.NEW
     assert res.previous_year is not None and res.previous_year.url == URL
     (chain,) = query.series(archive)
