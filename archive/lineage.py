@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -15,6 +16,7 @@ _SPACE = re.compile(r"\s+")
 FUZZY_TITLE_SCORE = 92.0
 
 
+@lru_cache(maxsize=8192)  # every new document is compared with every title of its source
 def mask_years(title: str) -> tuple[str, int | None]:
     """The title with every year replaced by "{Y}", and its largest year (None if it has none)."""
     years = [int(m.group(0)) for m in _YEAR.finditer(title)]
@@ -35,7 +37,9 @@ def is_previous_year(old_title: str, new_title: str) -> bool:
 
 def pick_previous_year(new_title: str, candidates: list[tuple[int, str]]) -> int | None:
     """Among (id, title) candidates, the id of last year's edition of ``new_title``, if any."""
-    new_masked, _ = mask_years(new_title)
+    new_masked, new_year = mask_years(new_title)
+    if new_year is None:  # no year in the title: not part of a yearly series
+        return None
     best: tuple[float, int] | None = None
     for cid, title in candidates:
         if is_previous_year(title, new_title):
