@@ -71,7 +71,7 @@ class Handler(BaseHTTPRequestHandler):
         self.site = site
         super().__init__(*args, **kw)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         hit = self.site.get(self.path)
         if hit is None:
             self.send_response(404)
