@@ -212,6 +212,8 @@ def crawl(
     source could not run, 2 for a usage or configuration error.
     """
     _check_sources(sources, ids)
+    # A bad --db is answered here in one line, not by the child plus "the crawl was refused".
+    _open_archive(db, create=True).close()
     rc, summaries = run_crawl(
         sources=sources, ids=ids, db=db, delay=delay, concurrency=concurrency, verbose=verbose
     )
@@ -773,6 +775,7 @@ def serve(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     loaded = _check_sources(sources, ())
+    _check_timezone(timezone)
     reporters: dict[str, Any] = {}
     if reporters_path:
         from archive.delivery import ReporterConfigError, load_reporters
@@ -804,6 +807,16 @@ def serve(
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+def _check_timezone(name: str) -> None:
+    # Checked before anything runs: APScheduler would otherwise raise it as a traceback.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"--timezone: unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -96,6 +96,13 @@ def upgrade(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction: a crawl killed half-way through
+                # the first CREATE TABLEs would leave tables without alembic's version row,
+                # and every later upgrade would fail ("table … already exists"). An explicit
+                # BEGIN makes the whole migration one transaction (IMMEDIATE: one upgrader
+                # at a time; the others wait on busy_timeout, then see it done).
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:

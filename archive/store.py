@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import db, lineage
@@ -60,12 +61,29 @@ class Archive:
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Archive:
         """Open (and by default create or upgrade) the archive at ``url``; see archive.db.resolve_url."""
-        engine = db.make_engine(url)
+        from .errors import DatabaseURLError, NotFoundError, PolicywatchError
+
+        try:
+            engine = db.make_engine(url)
+        except PolicywatchError:
+            raise
+        except ValueError:
+            # make_url raises a bare ValueError for e.g. a non-numeric port; its text and any
+            # echo of the URL could carry the password, so neither is shown.
+            raise DatabaseURLError(
+                "database URL: not a valid URL (check the port, and %-escape special "
+                "characters in the password)"
+            ) from None
         if create:
             db.upgrade(engine)
-        elif not db.has_schema(engine):
-            from .errors import NotFoundError
-
+            return cls(engine)
+        try:
+            ready = db.has_schema(engine)
+        except SQLAlchemyError as exc:
+            # Read-only commands reach the server here first: same one line as db.upgrade.
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseURLError(f"database {db.safe_url(str(engine.url))}: {reason}") from None
+        if not ready:
             raise NotFoundError(
                 f"database {db.safe_url(str(engine.url))}: no archive here yet "
                 "(run `policywatch crawl` or `policywatch demo` first)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -35,7 +35,10 @@ def boundary_violation(url: str, allowed_netlocs: frozenset[str], allow_private:
     host = (parts.hostname or "").lower()
     if _is_private_host(host) and not allow_private:
         return f"refused: {host} is a private or loopback address"
-    if parts.netloc.lower() not in allowed_netlocs and not parts.path.endswith("/robots.txt"):
+    # No exception for /robots.txt: this middleware runs before RobotsTxtMiddleware, so robots
+    # files are only asked of hosts already inside the boundary, and an exception would let a
+    # redirect to an offsite /robots.txt be archived as the document.
+    if parts.netloc.lower() not in allowed_netlocs:
         return f"refused: {parts.netloc} is not one of the source's hosts"
     return None
 

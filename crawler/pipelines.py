@@ -42,6 +42,14 @@ def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions)
                       content_type=base.content_type, encoding=encoding, options=options)
     except DecodeError as exc:
         return replace(base, kind=FetchKind.ERROR, error=f"undecodable page: {exc}")
+    except Exception as exc:
+        # An extractor crash (e.g. lxml's "Document is empty" on a comment-only maintenance
+        # page) would otherwise make Scrapy drop the item: the fetch would vanish without a
+        # record. Recorded (and logged by ArchivePipeline) as an error with its reason instead;
+        # never a version.
+        reason = " ".join(str(exc).split()) or "no message"
+        return replace(base, kind=FetchKind.ERROR,
+                       error=f"extraction failed: {type(exc).__name__}: {reason}"[:500])
     return replace(
         base,
         body=page.body,

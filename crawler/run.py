@@ -16,8 +16,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[no-untyped-def]
+        # One line, like every other policywatch error: argparse's usage block is noise here.
+        self.exit(2, f"policywatch crawl: {message} (see --help)\n")
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
+    p = _Parser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
     p.add_argument("--sources", help="a sources TOML file or directory (default: bundled seeds)")
     p.add_argument("--source", action="append", default=[], help="source id (repeatable)")
     p.add_argument("--db", help="database URL (default: $POLICYWATCH_DB or the user data dir)")
@@ -27,9 +33,37 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                    help="REAL=MIRROR: fetch REAL origin from MIRROR instead (offline mirrors)")
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback/private addresses (mirrors and test sites)")
+    # Timing knobs for the reliability tests (and impatient operators): the defaults in
+    # crawler.settings are right for real bureau sites.
+    p.add_argument("--timeout", type=_positive, help="download timeout per request (seconds)")
+    p.add_argument("--retry-backoff", type=_positive,
+                   help="first wait before a retry (seconds; doubles for each further retry)")
+    p.add_argument("--retry-backoff-max", type=_positive,
+                   help="longest wait before a retry, Retry-After included (seconds)")
     p.add_argument("--summary", help="write the JSON summaries here instead of stdout")
     p.add_argument("--verbose", action="store_true", help="show Scrapy's own log lines")
     return p.parse_args(argv)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _origins(pairs: list[str]) -> dict[str, str]:
+    origins = {}
+    for pair in pairs:
+        real, sep, mirror = pair.partition("=")
+        if not sep or "://" not in real or "://" not in mirror:
+            raise ValueError(f"--origin: expected REAL=MIRROR origins "
+                             f"(e.g. https://x.gov.cn=http://127.0.0.1:8000), got {pair!r}")
+        origins[real] = mirror
+    return origins
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,11 +81,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise SourceError(f"--source: unknown source id {unknown[0]!r} "
                                   f"(known: {', '.join(sorted(by_id))})")
             sources = [by_id[i] for i in args.source]
-        origin_map = dict(o.split("=", 1) for o in args.origin)
+        origin_map = _origins(args.origin)
         sources = [_override(s, args) for s in sources]
         archive = Archive.open(args.db)  # creates/upgrades the schema before Scrapy starts
     except (PolicywatchError, ValueError) as exc:
-        print(f"policywatch crawl: {exc}", file=sys.stderr)
+        # One line: some messages (SQLAlchemy's "Invalid SQLite URL") span several.
+        print(f"policywatch crawl: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
 
     from scrapy.crawler import AsyncCrawlerProcess
@@ -62,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings(BASE_SETTINGS)
     settings.set("POLICYWATCH_DB", str(archive.engine.url.render_as_string(hide_password=False)))
+    for name, value in (("DOWNLOAD_TIMEOUT", args.timeout),
+                        ("POLICYWATCH_RETRY_BACKOFF_BASE", args.retry_backoff),
+                        ("POLICYWATCH_RETRY_BACKOFF_MAX", args.retry_backoff_max)):
+        if value is not None:
+            settings.set(name, value)
     process = AsyncCrawlerProcess(settings)
     if not args.verbose:
         # Our own log lines are the progress output; Scrapy's are for --verbose. (Set after

@@ -35,6 +35,10 @@ BASE_SETTINGS: dict[str, object] = {
     "DOWNLOAD_MAXSIZE": 10_000_000,
     "DOWNLOAD_WARNSIZE": 0,
     "DOWNLOADER_MIDDLEWARES": {
+        # Scrapy's own offsite filter drops a redirect to another host at scheduling time,
+        # before any errback: the page would vanish from the crawl without a recorded reason.
+        # BoundaryMiddleware refuses the same requests (and more) and the refusal is recorded.
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         "crawler.middlewares.BoundaryMiddleware": 60,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.middlewares.BackoffRetryMiddleware": 550,

@@ -40,3 +40,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite archive URL, for tests that are about something other than the database."""
     return f"sqlite:///{tmp_path / 'archive.db'}"
+
+
+# The reliability suite counts its figures (faults injected, versions lost, kill -9 runs...)
+# and prints them at the end of the run.
+pytest_plugins = ["tests.reliability_figures"]

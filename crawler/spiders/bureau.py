@@ -37,10 +37,32 @@ def _swap_origin(url: str, origin_map: dict[str, str]) -> str:
     return new + url[len(origin):] if new else url
 
 
+# Exceptions whose own text is empty or unhelpful, and what they mean for a bureau page.
+_PLAIN_REASONS = {
+    "ResponseDataLossError": "truncated body (connection closed before Content-Length bytes)",
+    "DownloadCancelledError": "download cancelled (larger than the source's max_page_bytes)",
+    "error": "undecodable body (bad Content-Encoding)",  # zlib.error from a broken gzip
+}
+
+
 def _one_line(failure: Failure) -> str:
     exc = failure.value
+    name = type(exc).__name__
+    response = getattr(exc, "response", None)
+    if response is not None and 300 <= response.status < 400:
+        # RedirectMiddleware hands back a 3xx it will not follow (a file:, ftp:, javascript:
+        # target); HttpErrorMiddleware then calls it a "non-200 response", which hides why.
+        target = response.headers.get(b"Location", b"").decode("latin-1")[:200]
+        return f"refused: HTTP {response.status} redirect to a non-http(s) URL {target!r}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if name in _PLAIN_REASONS:
+        return f"{_PLAIN_REASONS[name]}: {text}" if text else _PLAIN_REASONS[name]
+    return f"{name}: {text}" if text else name
+
+
+def _requested_url(request: scrapy.Request) -> str:
+    """The URL the spider asked for, before any redirect: the document's identity."""
+    return request.meta.get("redirect_urls", [request.url])[0]
 
 
 class BureauSpider(scrapy.Spider):
@@ -69,6 +91,7 @@ class BureauSpider(scrapy.Spider):
         self._documents = [re.compile(p) for p in source.documents]
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self._scheduled = 0
+        self._requested: set[str] = set()
         self.listing_ok = 0
         self.listing_failed: list[str] = []
 
@@ -92,8 +115,13 @@ class BureauSpider(scrapy.Spider):
         return True
 
     def _document_request(self, url: str, known: KnownDocument | None = None) -> scrapy.Request | None:
-        if not self._budget():
+        target = _swap_origin(url, self._to_mirror)
+        # Deduplicated here, not by Scrapy's dupefilter: that one would also drop a redirect
+        # hop back to an already-requested URL without a trace, so a redirect loop would
+        # never be recorded. With dont_filter, REDIRECT_MAX_TIMES ends it as an error.
+        if target in self._requested or not self._budget():
             return None
+        self._requested.add(target)
         headers = {}
         if known is not None and not known.withdrawn:
             if known.etag:
@@ -101,11 +129,12 @@ class BureauSpider(scrapy.Spider):
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
         return scrapy.Request(
-            _swap_origin(url, self._to_mirror),
+            target,
             headers=headers,
             callback=self.parse_document,
             errback=self.document_error,
             meta={"handle_httpstatus_list": _HANDLED},
+            dont_filter=True,
         )
 
     def _matches(self, patterns: list[re.Pattern[str]], url: str) -> bool:
@@ -143,8 +172,8 @@ class BureauSpider(scrapy.Spider):
             kind, error = "error", f"HTTP {status}"
         yield FetchedPage(
             source_id=self.source.id,
-            url=_swap_origin(response.request.url if response.request else response.url,
-                             self._to_real),
+            url=_swap_origin(_requested_url(response.request) if response.request
+                             else response.url, self._to_real),
             fetched_at=datetime.now(UTC),
             kind=kind,
             status=status,
@@ -159,13 +188,13 @@ class BureauSpider(scrapy.Spider):
         """A fetch that never produced a usable response: recorded, never a version."""
         request = failure.request  # type: ignore[attr-defined]
         yield FetchedPage(
-            source_id=self.source.id, url=_swap_origin(request.url, self._to_real),
+            source_id=self.source.id, url=_swap_origin(_requested_url(request), self._to_real),
             fetched_at=datetime.now(UTC), kind="error", error=_one_line(failure),
         )
 
     def listing_error(self, failure: Failure) -> Iterator[FetchedPage]:
         request = failure.request  # type: ignore[attr-defined]
-        url = _swap_origin(request.url, self._to_real)
+        url = _swap_origin(_requested_url(request), self._to_real)
         self.listing_failed.append(f"{url}: {_one_line(failure)}")
         yield FetchedPage(
             source_id=self.source.id, url=url, fetched_at=datetime.now(UTC),

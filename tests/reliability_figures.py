@@ -1,0 +1,55 @@
+"""The reliability suite's figures: counted by the tests, printed at the end of the run.
+
+A pytest plugin (registered from tests/conftest.py). Tests call :func:`add`; the terminal
+summary prints every figure that was counted, so a CI log ends with the numbers the
+acceptance criteria name. "must be 0" figures are also asserted where they are counted.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+# Printed in this order; a figure nobody counted in this run is left out.
+LABELS = {
+    "faults_injected": "faults injected (fault cases)",
+    "fault_responses": "faulty responses served",
+    "crawls_completed": "crawls completed",
+    "versions_lost": "versions lost (must be 0)",
+    "false_versions": "false versions (must be 0)",
+    "false_withdrawals": "false withdrawals (must be 0)",
+    "kills_survived": "kill -9 runs survived",
+    "kills_total": "kill -9 runs",
+    "bad_inputs_tried": "bad inputs tried",
+    "bad_inputs_one_line": "bad inputs answered with one clear line",
+    "boundary_refusals": "boundary refusals recorded",
+    "hostile_examples": "hostile/random inputs fed (property tests)",
+}
+
+_counts: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+def add(name: str, n: int = 1) -> None:
+    """Count ``n`` more of figure ``name`` (zero is recorded too: a 0 must be printed)."""
+    if name not in LABELS:
+        raise KeyError(f"unknown reliability figure {name!r}")
+    with _lock:
+        _counts[name] = _counts.get(name, 0) + n
+
+
+def figures() -> dict[str, int]:
+    with _lock:
+        return dict(_counts)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = figures()
+    if not counts:
+        return
+    terminalreporter.section("reliability figures")
+    width = max(len(label) for label in LABELS.values())
+    for name, label in LABELS.items():
+        if name in counts:
+            terminalreporter.write_line(f"{label:<{width}}  {counts[name]:>6}")
