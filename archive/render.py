@@ -66,7 +66,8 @@ def _clip(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
+    """Text made inert for Markdown: HTML escaped, Markdown punctuation backslashed, one line."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text.replace("\n", " "), quote=False))
 
 
@@ -74,19 +75,24 @@ def render_markdown(
     result: DiffResult, *, old_label: str = "old", new_label: str = "new", color: bool = False
 ) -> str:
     """Markdown: a summary line, then one list entry per change (page text escaped)."""
-    lines = [f"## Changes: {_md(old_label)} → {_md(new_label)}", "", f"*{_summary(result)}*", ""]
+    lines = [
+        f"## Changes: {md_escape(old_label)} → {md_escape(new_label)}",
+        "",
+        f"*{_summary(result)}*",
+        "",
+    ]
     for c in result.changes:
         entry = f"- **{c.type}** `{_where(c).replace('`', '')}`"
         if c.old_value is not None:
-            entry += f": {_md(c.old_value)} → {_md(c.new_value or '')}"
+            entry += f": {md_escape(c.old_value)} → {md_escape(c.new_value or '')}"
         lines.append(entry)
         if c.type == "moved":
-            lines.append(f"  - {_md(_clip(c.new_text, 200))}")
+            lines.append(f"  - {md_escape(_clip(c.new_text, 200))}")
             continue
         if c.old_text:
-            lines.append(f"  - old: {_md(_clip(c.old_text))}")
+            lines.append(f"  - old: {md_escape(_clip(c.old_text))}")
         if c.new_text:
-            lines.append(f"  - new: {_md(_clip(c.new_text))}")
+            lines.append(f"  - new: {md_escape(_clip(c.new_text))}")
     return "\n".join(lines) + "\n"
 
 
@@ -134,9 +140,7 @@ def html_fragment(result: DiffResult, *, old_label: str = "old", new_label: str 
     return (
         f"<p>{esc(_summary(result))}</p>"
         "<table><tr><th>change</th><th>section</th>"
-        f"<th>{esc(old_label)}</th><th>{esc(new_label)}</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        f"<th>{esc(old_label)}</th><th>{esc(new_label)}</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -154,8 +158,10 @@ def render_html(
     result: DiffResult, *, old_label: str = "old", new_label: str = "new", color: bool = False
 ) -> str:
     """A self-contained HTML page: one table row per change, old and new side by side."""
-    return html_page(f"{old_label} → {new_label}",
-                     html_fragment(result, old_label=old_label, new_label=new_label))
+    return html_page(
+        f"{old_label} → {new_label}",
+        html_fragment(result, old_label=old_label, new_label=new_label),
+    )
 
 
 def render_json(

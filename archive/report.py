@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from . import query
 from .diff import DiffResult, diff_texts
 from .records import ChangeEvent, VersionRecord
-from .render import html_fragment, html_page, render_diff
+from .render import html_fragment, html_page, md_escape, render_diff
 from .store import Archive
 
 KIND_ORDER = ("new", "changed", "restored", "withdrawn")
@@ -108,9 +108,14 @@ def report_to_dict(report: ChangeReport) -> dict[str, object]:
     }
 
 
-def _heading(it: DocumentChange) -> str:
+def _heading(it: DocumentChange, *, markdown: bool = False) -> str:
     title = it.new.title if it.new else it.event.title
-    return f"{KIND_LABEL[it.event.kind]}: {title}  <{it.event.url}>"
+    url = it.event.url
+    if not markdown:
+        return f"{KIND_LABEL[it.event.kind]}: {title}  <{url}>"
+    # Page text is untrusted: escaped like the diff text; only http(s) links become links.
+    link = f"<{url}>" if url.startswith(("http://", "https://")) else md_escape(url)
+    return f"{KIND_LABEL[it.event.kind]}: {md_escape(title)}  {link}"
 
 
 def render_text(report: ChangeReport, *, color: bool = False, markdown: bool = False) -> str:
@@ -127,9 +132,10 @@ def render_text(report: ChangeReport, *, color: bool = False, markdown: bool = F
         )
         out.append(f"## {src} ({counts})" if markdown else f"=== {src}: {counts}")
         for it in items:
-            out.append(("### " if markdown else "* ") + _heading(it))
+            out.append(("### " if markdown else "* ") + _heading(it, markdown=markdown))
             if it.diff is not None:
-                out.append(f"  compared with {it.compared_with}")
+                compared = it.compared_with or ""
+                out.append(f"  compared with {md_escape(compared) if markdown else compared}")
                 out.append(
                     render_diff(
                         it.diff,

@@ -124,10 +124,6 @@ def test_diff_html_escapes_page_text() -> None:
     assert_safe_html(html)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "archive/report.py render_text(markdown=True) writes the page title into the heading "
-    "unescaped (render.py's markdown escapes diff text, the report heading does not); "
-    "minimal example: a version titled '<img src=x onerror=alert(1)>'"))
 def test_report_markdown_escapes_page_titles(hostile_archive: Archive) -> None:
     md = render_report(build_report(hostile_archive), "markdown")
     assert "<img" not in md and "<script" not in md
