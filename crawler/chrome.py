@@ -21,6 +21,7 @@ __all__ = [
     "CHROME_LINE",
     "FOOTER_STRONG",
     "FOOTER_WEAK",
+    "INFO_TABLE_LABELS",
     "INLINE_CHROME",
     "both_scripts",
     "is_chrome_line",
@@ -94,6 +95,49 @@ FOOTER_WEAK = (
     rf"^(?:联系方式|联系电话|联系地址|地址|邮编|邮政编码|电话|传真|E-?mail|电子邮箱|聯繫電話|地址){_C}",
 )
 
+# Label cells of the 信息公开 table printed above the article (label cell, value cell). A
+# table of these pairs is metadata: crawler.metadata reads it before pruning, and the
+# extractor drops it so it is never returned as body. Exact cell texts, so a body table's
+# "项目名称" or "学校名称" column is not one of them.
+INFO_TABLE_LABELS = (
+    "索引号",
+    "统一编号",
+    "名称",
+    "标题",
+    "文件名称",
+    "发布机构",
+    "发文机关",
+    "发文单位",
+    "发布单位",
+    "所属机构",
+    "信息来源",
+    "来源",
+    "文号",
+    "发文字号",
+    "发文号",
+    "成文日期",
+    "发布日期",
+    "发文日期",
+    "公开日期",
+    "生效日期",
+    "实施日期",
+    "废止日期",
+    "失效日期",
+    "主题分类",
+    "信息分类",
+    "组配分类",
+    "体裁分类",
+    "服务对象分类",
+    "主题词",
+    "关键词",
+    "公开方式",
+    "公开范围",
+    "公开时限",
+    "有效性",
+    "时效性",
+    "效力状态",
+)
+
 # Traditional-script pages print the same chrome converted by their CMS; deriving the
 # variants keeps one list of data instead of two drifting ones.
 _CONVERTERS = tuple(opencc.OpenCC(c) for c in ("s2t", "s2tw", "s2hk"))
@@ -106,6 +150,10 @@ def both_scripts(patterns: Iterable[str]) -> tuple[str, ...]:
         out[pattern] = None
         for conv in _CONVERTERS:
             out[conv.convert(pattern)] = None
+            # OpenCC's phrase table knows only one form of a word (发布 → 發佈), but Taiwan
+            # writes 發布 (the Ministry of Education standard): converting character by
+            # character adds the form without the phrase table's choice.
+            out["".join(map(conv.convert, pattern))] = None
     return tuple(out)
 
 
@@ -114,30 +162,86 @@ def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
 
 
 CHROME_LINE = _compile(
-    (*BREADCRUMB, *PREV_NEXT, *COUNTERS, *TOOLBAR, *SHARE, *EDITOR,
-     *INFO_BAR, *RELATED, *DISCLAIMER, *FOOTER_STRONG)
+    (
+        *BREADCRUMB,
+        *PREV_NEXT,
+        *COUNTERS,
+        *TOOLBAR,
+        *SHARE,
+        *EDITOR,
+        *INFO_BAR,
+        *RELATED,
+        *DISCLAIMER,
+        *FOOTER_STRONG,
+    )
 )
 _FOOTER_STRONG = _compile(FOOTER_STRONG)
 _FOOTER_WEAK = _compile(FOOTER_WEAK)
 # Chrome glued to the end of a body line: "…成为现实。 (责任编辑:admin) |".
-INLINE_CHROME = _compile((
-    rf"\s*[（(]\s*(?:责任编辑|责编|编辑){_C}[^）)]*[）)]\s*[|｜]?\s*$",
-    rf"\s*[【\[](?:编辑|责任编辑){_C}[^】\]]*[】\]]\s*$",
-))
+INLINE_CHROME = _compile(
+    (
+        rf"\s*[（(]\s*(?:责任编辑|责编|编辑){_C}[^）)]*[）)]\s*[|｜]?\s*$",
+        rf"\s*[【\[](?:编辑|责任编辑){_C}[^】\]]*[】\]]\s*$",
+    )
+)
 # A chrome line is short; a long line that merely mentions 点击数 is body text.
 _MAX_CHROME_LEN = 120
 
 # class/id words of blocks that hold only chrome, for structural pruning before extraction.
 # Matched against whole words of a class/id split on space, "-" and "_" ("nav" must not hit
 # "canvas"): breadcrumbs, prev/next, toolbars, share/QR boxes, related lists, page frame.
-BLOCK_WORDS = frozenset({
-    "crumb", "crumbs", "position", "location", "dqwz", "mbx", "weizhi", "wz",
-    "prevnext", "prev", "next", "sxt", "sxp", "fanye",
-    "fontsize", "zihao", "print", "share", "bdshare", "qrcode", "sweep", "erweima", "ewm",
-    "related", "xgwz", "xgxw", "relative", "comment", "comments", "pinglun", "hits",
-    "footer", "foot", "header", "topbar", "navbar", "nav", "menu", "copyright", "banquan",
-    "sidebar", "friendlink", "yqlj", "toolbar", "tools", "top", "bottom", "statement",
-})
+BLOCK_WORDS = frozenset(
+    {
+        "crumb",
+        "crumbs",
+        "position",
+        "location",
+        "dqwz",
+        "mbx",
+        "weizhi",
+        "wz",
+        "prevnext",
+        "prev",
+        "next",
+        "sxt",
+        "sxp",
+        "fanye",
+        "fontsize",
+        "zihao",
+        "print",
+        "share",
+        "bdshare",
+        "qrcode",
+        "sweep",
+        "erweima",
+        "ewm",
+        "related",
+        "xgwz",
+        "xgxw",
+        "relative",
+        "comment",
+        "comments",
+        "pinglun",
+        "hits",
+        "footer",
+        "foot",
+        "header",
+        "topbar",
+        "navbar",
+        "nav",
+        "menu",
+        "copyright",
+        "banquan",
+        "sidebar",
+        "friendlink",
+        "yqlj",
+        "toolbar",
+        "tools",
+        "top",
+        "bottom",
+        "statement",
+    }
+)
 # Distinctive fragments that also match inside CamelCase names ("BreadcrumbNav").
 BLOCK_FRAGMENTS = ("breadcrumb", "footer", "copyright", "friendlink", "bdshare", "qrcode")
 
@@ -158,7 +262,8 @@ def _strip_inline(line: str) -> str:
 
 def _is_footer_run_line(line: str) -> bool:
     return len(line) <= _MAX_CHROME_LEN and (
-        _FOOTER_WEAK.search(line) is not None or is_chrome_line(line))
+        _FOOTER_WEAK.search(line) is not None or is_chrome_line(line)
+    )
 
 
 def _trim_footer_run(lines: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from crawler import chrome
 from crawler.attachments import Attachment, find_attachments
 from crawler.encoding import DecodeError, decode_html
-from crawler.metadata import find_title, read_metadata, text_lines
+from crawler.metadata import LABEL_WORDS, find_title, read_metadata, text_lines
 
 __all__ = [
     "Attachment",
@@ -62,8 +62,18 @@ _DEFAULT = ExtractOptions()
 # separate files close them early, so every closing tag goes (the parser re-closes).
 _EARLY_CLOSE = re.compile(r"</\s*(?:html|body)\s*>", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "select", "button",
-              "input", "textarea")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "select",
+    "button",
+    "input",
+    "textarea",
+)
 _PUNCT = re.compile(r"[，。；：、！？,;]")
 _CONTAINERS = ("div", "td", "article", "section", "main", "table", "tbody", "body", "center")
 _SENTENCE = re.compile(r"[。，；！？,;]")
@@ -75,6 +85,23 @@ _MIN_SHARE = 0.6
 _WHOLE_PAGE = 1.6
 # A trafilatura line this many times longer than our longest paragraph is merged cells.
 _MERGED = 1.5
+# A 信息公开 label cell: the label alone ("文号：") or with its value in the same cell.
+_INFO_LABEL = re.compile(
+    "("
+    + "|".join(sorted(chrome.both_scripts(chrome.INFO_TABLE_LABELS), key=len, reverse=True))
+    + r")[:：]?(?:(?<=[:：])(.+))?"
+)
+# A label cell, or a list item holding label and value, is short (a value may be a title).
+_LABEL_CELL_CHARS = 200
+_LABEL_COLON = re.compile(
+    "(?:"
+    + "|".join(
+        sorted(
+            {*chrome.both_scripts(chrome.INFO_TABLE_LABELS), *LABEL_WORDS}, key=len, reverse=True
+        )
+    )
+    + r")\s*[:：]"
+)
 
 
 def repair_markup(html: str) -> str:
@@ -94,16 +121,97 @@ def _is_chrome_block(el: lxml_html.HtmlElement) -> bool:
     return bool(words & chrome.BLOCK_WORDS) or any(f in names for f in chrome.BLOCK_FRAGMENTS)
 
 
+def _cell_text(cell: lxml_html.HtmlElement) -> str:
+    """A label cell's text without spaces; "" for any other cell, read no further than needed."""
+    # Layout tables nest the whole page in cells: reading each of them would cost O(n²).
+    parts, size = [], 0
+    for text in cell.itertext():
+        if not parts and not (text := _WS.sub("", text)):
+            continue
+        if not parts and not _INFO_LABEL.match(text):  # a label opens its cell
+            return ""
+        parts.append(text)
+        size += len(text)
+        if size > _LABEL_CELL_CHARS:
+            return ""
+    return _WS.sub("", "".join(parts))
+
+
+def _label_pairs(row: lxml_html.HtmlElement) -> set[str]:
+    """Known 信息公开 labels of a row that stand before a value ("文号：" | "县教〔2023〕9号")."""
+    if row.tag == "li":  # a list item is one cell: "文号：县教〔2023〕9号"
+        m = _INFO_LABEL.fullmatch(_cell_text(row))
+        return {m.group(1)} if m and m.group(2) else set()
+    cells = [_cell_text(c) for c in row if c.tag in ("td", "th")]
+    found = set()
+    for i, cell in enumerate(cells):
+        if m := _INFO_LABEL.fullmatch(cell):
+            # The next cell is the value; a header row of a body table is label after label.
+            if m.group(2) or (i + 1 < len(cells) and not _INFO_LABEL.fullmatch(cells[i + 1])):
+                found.add(m.group(1))
+    return found
+
+
+def _drop_info_tables(tree: lxml_html.HtmlElement) -> None:
+    """Drop the label/value rows of 信息公开 tables and lists: metadata, never body.
+
+    crawler.metadata has read them already. A table (or ul/ol) qualifies when most of its
+    rows (items) pair known labels with values and it names at least two labels; only those
+    rows go, so a body that shares the table survives.
+    """
+    for table in list(tree.iter("table", "ul", "ol")):
+        if table.tag == "table":
+            rows = [
+                r
+                for part in (table, *table.iterchildren("tbody", "thead", "tfoot"))
+                for r in part.iterchildren("tr")
+            ]
+        else:
+            rows = list(table.iterchildren("li"))
+        labelled, names, misses = [], set(), 0
+        for row in rows:
+            if found := _label_pairs(row):
+                labelled.append(row)
+                names |= found
+            else:
+                misses += 1
+                if misses * 2 >= len(rows):  # most rows can no longer be labelled
+                    break
+        else:
+            if len(names) >= 2:
+                for row in labelled:
+                    row.drop_tree()
+
+
 def _prune(tree: lxml_html.HtmlElement, options: ExtractOptions) -> None:
-    """Drop scripts, the source's prune_xpath blocks and chrome blocks that hold little text."""
+    """Drop scripts, the source's prune_xpath blocks, 信息公开 tables and chrome blocks."""
     etree.strip_elements(tree, *_DROP_TAGS, etree.Comment, with_tail=False)
     for xpath in options.prune_xpath:
         for el in tree.xpath(xpath):
             el.drop_tree()
+    _drop_info_tables(tree)
     total = len(tree.text_content())
-    doomed = [el for el in tree.iter("div", "ul", "ol", "p", "span", "table", "td", "nav",
-                                     "header", "footer", "aside", "dl", "h2", "h3", "section")
-              if _is_chrome_block(el)]
+    doomed = [
+        el
+        for el in tree.iter(
+            "div",
+            "ul",
+            "ol",
+            "p",
+            "span",
+            "table",
+            "td",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "dl",
+            "h2",
+            "h3",
+            "section",
+        )
+        if _is_chrome_block(el)
+    ]
     for el in doomed:
         # A wrapper named "main-side" may hold the article: never prune most of the page.
         if el.getparent() is not None and len(el.text_content()) < max(400, total * 0.3):
@@ -118,12 +226,16 @@ def _densest_block(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
         if el.tag == "br":
             own = el.tail or ""
         punct = len(_PUNCT.findall(own))
+        if punct and ("：" in own or ":" in own):  # "文号：" is a label, not a sentence
+            punct -= len(_LABEL_COLON.findall(own))
         if punct == 0:
             continue
         parent = el.getparent()
-        for weight, node in ((1.0, parent if el.tag in ("br", "span", "font") else el),
-                             (0.5, parent), (0.25, parent.getparent() if parent is not None
-                                             else None)):
+        for weight, node in (
+            (1.0, parent if el.tag in ("br", "span", "font") else el),
+            (0.5, parent),
+            (0.25, parent.getparent() if parent is not None else None),
+        ):
             while node is not None and node.tag not in _CONTAINERS and node.tag != "p":
                 node = node.getparent()
             if node is not None:
@@ -136,14 +248,24 @@ def _densest_block(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return best
 
 
-def _trafilatura_lines(tree: lxml_html.HtmlElement, url: str | None,
-                       options: ExtractOptions) -> list[str]:
+def _trafilatura_lines(
+    tree: lxml_html.HtmlElement, url: str | None, options: ExtractOptions
+) -> list[str]:
     import trafilatura  # lazy: importing it costs ~0.5 s and pure helpers need none of it
 
-    out = trafilatura.extract(
-        tree, url=url, favor_recall=options.favor_recall, include_tables=options.include_tables,
-        include_comments=False, with_metadata=False, deduplicate=False, output_format="txt",
-    ) or ""
+    out = (
+        trafilatura.extract(
+            tree,
+            url=url,
+            favor_recall=options.favor_recall,
+            include_tables=options.include_tables,
+            include_comments=False,
+            with_metadata=False,
+            deduplicate=False,
+            output_format="txt",
+        )
+        or ""
+    )
     lines = []
     for raw in out.splitlines():
         line = raw.strip()
@@ -160,8 +282,14 @@ def _drop_title(lines: list[str], title: str) -> list[str]:
     if not target:
         return lines
     # A heading repeated anywhere, or followed by its info bar ("…工作 来源于：东区办事处").
-    lines = [ln for ln in lines if _WS.sub("", ln) != target and not (
-        _WS.sub("", ln).startswith(target) and chrome.is_chrome_line(ln[len(title):].strip()))]
+    lines = [
+        ln
+        for ln in lines
+        if _WS.sub("", ln) != target
+        and not (
+            _WS.sub("", ln).startswith(target) and chrome.is_chrome_line(ln[len(title) :].strip())
+        )
+    ]
     # A headline block: "<title>强调" then centred sub-heads, up to the first sentence.
     if lines and _WS.sub("", lines[0]).startswith(target) and len(lines[0]) <= len(title) + 6:
         end = 1
@@ -173,7 +301,7 @@ def _drop_title(lines: list[str], title: str) -> list[str]:
     for i, line in enumerate(lines[:6]):
         acc += _WS.sub("", line)
         if acc == target:
-            return lines[i + 1:]
+            return lines[i + 1 :]
         if not target.startswith(acc):
             break
     return lines
@@ -194,6 +322,39 @@ def _trim_to(theirs: list[str], ours: list[str]) -> list[str]:
     return theirs[start:end]
 
 
+def _regroup(theirs: list[str], ours: list[str]) -> list[str]:
+    """trafilatura's lines, with our line breaks wherever both hold the same characters.
+
+    Its fallbacks print a table's cells one per line, or a <br> body as one line; our
+    reading keeps one line per row and per <br>, which the diff stage segments on. A run
+    of its lines is replaced only by whole lines of ours with exactly its characters.
+    """
+    mine = [_WS.sub("", ln) for ln in ours]
+    whole = "".join(mine)
+    starts, ends, offset = {}, {}, 0
+    for i, line in enumerate(mine):
+        starts.setdefault(offset, i)
+        offset += len(line)
+        ends[offset] = i
+    exact = set(mine)
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*theirs, None]:
+        if line is not None and _WS.sub("", line) not in exact:
+            run.append(line)
+            continue
+        if run:
+            joined = _WS.sub("", "".join(run))
+            pos = whole.find(joined)
+            while pos != -1 and not (pos in starts and pos + len(joined) in ends):
+                pos = whole.find(joined, pos + 1)
+            out += ours[starts[pos] : ends[pos + len(joined)] + 1] if pos != -1 and joined else run
+            run = []
+        if line is not None:
+            out.append(line)
+    return out
+
+
 def _choose(ours: list[str], theirs: list[str], options: ExtractOptions) -> list[str]:
     """trafilatura's lines unless they are almost nothing, the whole page or merged cells."""
     if not options.fallback or not ours:
@@ -206,20 +367,24 @@ def _choose(ours: list[str], theirs: list[str], options: ExtractOptions) -> list
     if max(map(len, theirs), default=0) > max(_MERGED * longest, 300):
         return ours
     trimmed = _trim_to(theirs, ours)
-    return trimmed if _chars(trimmed) >= mine * _MIN_SHARE else theirs
+    return _regroup(trimmed if _chars(trimmed) >= mine * _MIN_SHARE else theirs, ours)
 
 
 def _clean(lines: list[str], title: str, attachment_names: set[str]) -> list[str]:
     lines = chrome.strip_chrome(lines)
     lines = _drop_title(lines, title)
     # The 附件 list is reported as attachments; its link lines are not body sentences.
-    return [ln for ln in lines
-            if _WS.sub("", re.sub(r"^附件\s*\d*\s*[:：.、]?", "", ln)) not in attachment_names
-            and ln not in ("附件：", "附件:", "附件")]
+    return [
+        ln
+        for ln in lines
+        if _WS.sub("", re.sub(r"^附件\s*\d*\s*[:：.、]?", "", ln)) not in attachment_names
+        and ln not in ("附件：", "附件:", "附件")
+    ]
 
 
-def extract_html(html: str, url: str | None = None,
-                 options: ExtractOptions | None = None) -> ExtractedText:
+def extract_html(
+    html: str, url: str | None = None, options: ExtractOptions | None = None
+) -> ExtractedText:
     """Extract title, body text, metadata and attachments from decoded page text."""
     options = options or _DEFAULT
     tree = _parse(html)
@@ -233,8 +398,9 @@ def extract_html(html: str, url: str | None = None,
     theirs = _trafilatura_lines(tree, url, options)
     # Only the link text as shown: a body heading may equal a file's name without suffix.
     names = {_WS.sub("", a.name) for a in attachments}
-    lines = _clean(_choose(_clean(ours, title, names), _clean(theirs, title, names), options),
-                   title, names)
+    lines = _clean(
+        _choose(_clean(ours, title, names), _clean(theirs, title, names), options), title, names
+    )
     return ExtractedText(
         title=title,
         text="\n".join(lines),
@@ -247,14 +413,23 @@ def extract_html(html: str, url: str | None = None,
     )
 
 
-def extract(body: bytes, url: str | None = None, content_type: str | None = None,
-            encoding: str | None = None, options: ExtractOptions | None = None) -> ExtractedText:
+def extract(
+    body: bytes,
+    url: str | None = None,
+    content_type: str | None = None,
+    encoding: str | None = None,
+    options: ExtractOptions | None = None,
+) -> ExtractedText:
     """Decode page bytes (DecodeError when impossible) and extract them."""
     decoded = decode_html(body, content_type, override=encoding)
     result = extract_html(decoded.text, url, options)
     return ExtractedText(
-        title=result.title, text=result.text, published=result.published,
-        source_org=result.source_org, doc_number=result.doc_number,
-        index_number=result.index_number, attachments=result.attachments,
+        title=result.title,
+        text=result.text,
+        published=result.published,
+        source_org=result.source_org,
+        doc_number=result.doc_number,
+        index_number=result.index_number,
+        attachments=result.attachments,
         encoding=decoded.encoding,
     )

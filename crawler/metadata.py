@@ -16,7 +16,14 @@ from lxml import html as lxml_html
 
 from crawler.chrome import both_scripts
 
-__all__ = ["PageMeta", "find_title", "labelled_fields", "read_metadata", "text_lines"]
+__all__ = [
+    "LABEL_WORDS",
+    "PageMeta",
+    "find_title",
+    "labelled_fields",
+    "read_metadata",
+    "text_lines",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,28 +39,63 @@ class PageMeta:
 # Labels as published, grouped by the field they fill, strongest label first.
 # Traditional-script variants are derived (crawler.chrome.both_scripts).
 LABELS: dict[str, tuple[str, ...]] = {
-    name: both_scripts(labels) for name, labels in {
-        "published": ("发布日期", "发布时间", "公开日期", "发文日期", "发表时间", "印发日期",
-                      "成文日期"),
-        "source_org": ("发布机构", "发文机关", "发布单位", "信息来源", "文章来源", "来源于",
-                       "来源"),
+    name: both_scripts(labels)
+    for name, labels in {
+        "published": (
+            "发布日期",
+            "发布时间",
+            "公开日期",
+            "发文日期",
+            "发表时间",
+            "印发日期",
+            "成文日期",
+        ),
+        # When the page was last edited: the publish date only when nothing else states one
+        # (old CMSs print no other date), so it is read after meta tags and the URL.
+        "updated": ("更新时间", "更新日期"),
+        "source_org": (
+            "发布机构",
+            "发文机关",
+            "发布单位",
+            "信息来源",
+            "文章来源",
+            "来源于",
+            "来源",
+        ),
         "doc_number": ("发文字号", "文号", "发文号"),
         "index_number": ("索引号",),
     }.items()
 }
+# Bare 日期/时间 name the page's date only in an info bar: standing alone (line start or
+# after a separator) on a line that also carries another info-bar label. Anywhere else
+# they name something in the text ("时间：7月10日 地点：礼堂", "报名时间：…"): never a guess.
+BAR_DATE_LABELS = both_scripts(("日期", "时间"))
+# Info-bar words that are not labels of a field but show that a line is the info bar.
+_BAR_WORDS = both_scripts(("作者", "浏览", "点击", "阅读", "访问", "字号", "字体"))
 _ALL_LABELS = sorted({lab for labs in LABELS.values() for lab in labs}, key=len, reverse=True)
+# Every word that labels a value on a page ("来源：", "作者：", "日期："): the extractor does
+# not count the colon after one as sentence punctuation.
+LABEL_WORDS = (*_ALL_LABELS, *BAR_DATE_LABELS, *_BAR_WORDS)
 # Info-bar values run until the next label, a separator or a toolbar bracket.
 # Values are single tokens (an organisation, a date, a number): whitespace ends them too.
 _VALUE_END = re.compile(
-    "|".join(re.escape(lab) for lab in _ALL_LABELS)
-    + "|" + "|".join(both_scripts(("作者", "浏览", "点击", "阅读", "访问", "字号", "字体")))
-    + r"|【|\||｜|\s|$"
+    "|".join(re.escape(lab) for lab in _ALL_LABELS) + "|" + "|".join(_BAR_WORDS) + r"|【|\||｜|\s|$"
 )
 _LABEL_RE = re.compile("(" + "|".join(re.escape(lab) for lab in _ALL_LABELS) + r")\s*[:：]\s*")
+_BAR_DATE_RE = re.compile(r"(?:^|(?<=[\s|｜】]))(" + "|".join(BAR_DATE_LABELS) + r")\s*[:：]\s*")
+_BAR_MATE = re.compile("(?:" + "|".join((*_ALL_LABELS, *_BAR_WORDS)) + r")\s*[:：]")
 # Meta tags that CMSs fill with the article's own fields.
 META_TITLE = ("articletitle", "og:title", "twitter:title", "dc.title")
-META_DATE = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time",
-             "og:release_date", "dc.date", "dc.date.issued", "date")
+META_DATE = (
+    "pubdate",
+    "publishdate",
+    "firstpublishedtime",
+    "article:published_time",
+    "og:release_date",
+    "dc.date",
+    "dc.date.issued",
+    "date",
+)
 META_SOURCE = ("contentsource", "source", "dc.publisher")
 # 〔2022〕 brackets vary: 〔〕 is correct, [] ［］ () （） 【】 are typed by hurried clerks.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（【]\d{4}[〕\]］)）】]第?\d{1,5}号")
@@ -70,9 +112,36 @@ _URL_DATE = (
 _TITLE_SEP = re.compile(
     r"\s*(?:_{1,2}|\||｜|--|——|—|\s-\s|\s–\s|-(?=[^-]{2,30}(?:网|網|网站|官网|官方网站|门户网站)\s*$))\s*"
 )
-_BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-                     "section", "article", "ul", "ol", "dd", "dt", "dl", "header", "footer",
-                     "center", "blockquote", "pre", "form", "tbody"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "section",
+        "article",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "dl",
+        "header",
+        "footer",
+        "center",
+        "blockquote",
+        "pre",
+        "form",
+        "tbody",
+    }
+)
 _TITLE_CLASS = re.compile(r"title|biaoti|bt\b|tit\b|heading|headline", re.I)
 _NOT_TITLE_AREA = re.compile(r"header|logo|nav|menu|top|banner|foot|side|list|related|xg", re.I)
 _WS = re.compile(r"\s+")
@@ -140,8 +209,10 @@ def _heading_candidates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
         titled = bool(_TITLE_CLASS.search(names))
         if el.tag not in ("h1", "h2", "h3") and not titled:
             continue
-        if any(_NOT_TITLE_AREA.search(f"{a.get('class', '')} {a.get('id', '')}")
-               for a in el.iterancestors()):
+        if any(
+            _NOT_TITLE_AREA.search(f"{a.get('class', '')} {a.get('id', '')}")
+            for a in el.iterancestors()
+        ):
             continue
         text = _join_title(el)
         if 4 <= len(text) <= 200:
@@ -208,8 +279,7 @@ def _parse_date(text: str) -> datetime.date | None:
         return None
 
 
-def labelled_fields(tree: lxml_html.HtmlElement,
-                    lines: list[str] | None = None) -> dict[str, str]:
+def labelled_fields(tree: lxml_html.HtmlElement, lines: list[str] | None = None) -> dict[str, str]:
     """Label → value pairs from 信息公开 tables (label cell, value cell) and info-bar text."""
     fields: dict[str, str] = {}
     for row in tree.iter("tr"):
@@ -219,8 +289,11 @@ def labelled_fields(tree: lxml_html.HtmlElement,
             if label in _ALL_LABELS and value and not _LABEL_RE.match(value):
                 fields.setdefault(label, value.strip())
     for line in text_lines(tree) if lines is None else lines:
-        for m in _LABEL_RE.finditer(line):
-            rest = line[m.end():]
+        found = list(_LABEL_RE.finditer(line))
+        if (bare := _BAR_DATE_RE.search(line)) and _BAR_MATE.search(line):
+            found.append(bare)
+        for m in found:
+            rest = line[m.end() :]
             end = _VALUE_END.search(rest)
             value = rest[: end.start() if end else len(rest)].strip(" ,，;；")
             if value:
@@ -232,11 +305,18 @@ def _first(fields: dict[str, str], field: str) -> str | None:
     return next((fields[lab] for lab in LABELS[field] if fields.get(lab)), None)
 
 
-def _published(fields: dict[str, str], tree: lxml_html.HtmlElement, url: str | None,
-               lines: list[str]) -> datetime.date | None:
-    for lab in LABELS["published"]:
+def _labelled_date(fields: dict[str, str], labels: tuple[str, ...]) -> datetime.date | None:
+    for lab in labels:
         if lab in fields and (date := _parse_date(fields[lab])):
             return date
+    return None
+
+
+def _published(
+    fields: dict[str, str], tree: lxml_html.HtmlElement, url: str | None, lines: list[str]
+) -> datetime.date | None:
+    if date := _labelled_date(fields, LABELS["published"] + BAR_DATE_LABELS):
+        return date
     if (meta := _meta(tree, META_DATE)) and (date := _parse_date(meta)):
         return date
     for line in lines:
@@ -248,7 +328,7 @@ def _published(fields: dict[str, str], tree: lxml_html.HtmlElement, url: str | N
                 return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 continue
-    return None
+    return _labelled_date(fields, LABELS["updated"])
 
 
 def _doc_number(fields: dict[str, str], lines: list[str]) -> str | None:
@@ -271,8 +351,9 @@ def _source_org(fields: dict[str, str], tree: lxml_html.HtmlElement) -> str | No
     return value or None
 
 
-def read_metadata(tree: lxml_html.HtmlElement, url: str | None,
-                  lines: list[str] | None = None) -> PageMeta:
+def read_metadata(
+    tree: lxml_html.HtmlElement, url: str | None, lines: list[str] | None = None
+) -> PageMeta:
     """Read publish date, source organisation, 文号 and 索引号 from a parsed page."""
     lines = text_lines(tree) if lines is None else lines
     fields = labelled_fields(tree, lines)
