@@ -38,7 +38,8 @@ def check_archive(archive: Archive) -> CheckReport:
         for c in captures.values():
             if c.body_sha256 is not None and c.body_sha256 not in blobs:
                 rep.problems.append(f"capture {c.id}: raw body {c.body_sha256[:12]} is missing")
-        versions = list(s.scalars(select(VersionRow).order_by(VersionRow.document_id, VersionRow.seq)))
+        by_chain = select(VersionRow).order_by(VersionRow.document_id, VersionRow.seq)
+        versions = list(s.scalars(by_chain))
         rep.versions = len(versions)
         ids = {v.id for v in versions}
         prev: VersionRow | None = None

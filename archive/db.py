@@ -94,17 +94,32 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            if sqlite:
+                # Batch migrations rebuild tables that others reference: SQLite must not
+                # enforce foreign keys meanwhile (the pragma is ignored inside a transaction,
+                # so it comes first). foreign_key_check below proves nothing was broken.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 # pysqlite runs DDL outside any transaction: a crawl killed half-way through
                 # the first CREATE TABLEs would leave tables without alembic's version row,
                 # and every later upgrade would fail ("table … already exists"). An explicit
                 # BEGIN makes the whole migration one transaction (IMMEDIATE: one upgrader
                 # at a time; the others wait on busy_timeout, then see it done).
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseURLError(
+                        f"database {safe_url(str(engine.url))}: migration broke a foreign key"
+                    )
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.rollback()  # no-op after a commit; ends a failed migration
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
         raise DatabaseURLError(f"database {safe_url(str(engine.url))}: {reason}") from None

@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x tables of the archive (archive stage). Never returned outside ``archive/``.
 
-documents   one row per URL ever archived; conditional-request validators; withdrawal state
+documents   one row per URL ever archived (pages and their attachments); conditional-request
+            validators; withdrawal state; last year's edition; the page an attachment hangs on
 blobs       raw page bytes, content-addressed (a re-fetch of the same bytes stores nothing new)
 captures    every fetch that reached the server: content, 304 or 404/410, pointing at its blob
 versions    the versioned text: a new row only when the normalised text changes
@@ -74,6 +75,8 @@ class DocumentRow(Base):
     missing_count: Mapped[int] = mapped_column(Integer, default=0)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_year_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # An attachment (PDF/DOCX under 附件) is versioned like a page and points at its page.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
 
 class BlobRow(Base):

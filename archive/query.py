@@ -103,8 +103,11 @@ def changes(
 ) -> list[ChangeEvent]:
     """Change events detected at or after ``since``, oldest first."""
     with archive.session() as s:
-        q = select(ChangeEventRow, DocumentRow).join(
-            DocumentRow, DocumentRow.id == ChangeEventRow.document_id
+        parent = aliased(DocumentRow)
+        q = (
+            select(ChangeEventRow, DocumentRow, parent.url)
+            .join(DocumentRow, DocumentRow.id == ChangeEventRow.document_id)
+            .outerjoin(parent, parent.id == DocumentRow.parent_id)
         )
         if since is not None:
             q = q.where(ChangeEventRow.detected_at >= since)
@@ -123,8 +126,9 @@ def changes(
                 new_version_id=e.new_version_id,
                 previous_year_version_id=e.previous_year_version_id,
                 crawl_id=e.crawl_id,
+                attachment_of=parent_url,
             )
-            for e, d in s.execute(q)
+            for e, d, parent_url in s.execute(q)
         ]
 
 

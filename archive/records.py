@@ -53,6 +53,7 @@ class Capture:
     doc_number: str | None = None
     index_number: str | None = None
     error: str | None = None  # one line: why a fetch failed (kind ERROR)
+    parent_url: str | None = None  # for an attachment: the page that links it
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class KnownDocument:
     etag: str | None
     last_modified: str | None
     withdrawn: bool
+    parent_url: str | None = None  # set for attachments: they are re-fetched as attachments
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ class ChangeEvent:
     new_version_id: int | None
     previous_year_version_id: int | None = None
     crawl_id: int | None = None
+    attachment_of: str | None = None  # the page's URL, when the document is an attachment
 
 
 @dataclass(slots=True)

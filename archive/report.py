@@ -98,6 +98,7 @@ def report_to_dict(report: ChangeReport) -> dict[str, object]:
                     "old_version_id": it.old.id if it.old else ev.old_version_id,
                     "new_version_id": ev.new_version_id,
                     "compared_with": it.compared_with,
+                    "attachment_of": ev.attachment_of,
                     "diff": it.diff.to_dict() if it.diff else None,
                 }
             )
@@ -111,6 +112,8 @@ def report_to_dict(report: ChangeReport) -> dict[str, object]:
 def _heading(it: DocumentChange, *, markdown: bool = False) -> str:
     title = it.new.title if it.new else it.event.title
     url = it.event.url
+    if it.event.attachment_of:
+        title = f"{title} (attachment of {it.event.attachment_of})"
     if not markdown:
         return f"{KIND_LABEL[it.event.kind]}: {title}  <{url}>"
     # Page text is untrusted: escaped like the diff text; only http(s) links become links.

@@ -60,7 +60,7 @@ class Archive:
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Archive:
-        """Open (and by default create or upgrade) the archive at ``url``; see archive.db.resolve_url."""
+        """Open the archive at ``url`` (see archive.db.resolve_url), creating or upgrading it."""
         from .errors import DatabaseURLError, NotFoundError, PolicywatchError
 
         try:
@@ -126,13 +126,16 @@ class Archive:
     def known_documents(self, source_id: str) -> list[KnownDocument]:
         """Every document of a source, with the validators for a conditional re-fetch."""
         with self.session() as s:
-            rows = s.scalars(select(DocumentRow).where(DocumentRow.source_id == source_id))
+            rows = list(s.scalars(select(DocumentRow).where(DocumentRow.source_id == source_id)))
+            urls = {d.id: d.url for d in rows}
             return [
                 KnownDocument(
                     url=d.url,
                     etag=d.etag,
                     last_modified=d.last_modified,
                     withdrawn=d.withdrawn_at is not None,
+                    parent_url=urls.get(d.parent_id) if d.parent_id else None,
+                    title=d.title,
                 )
                 for d in rows
             ]
@@ -154,7 +157,8 @@ class Archive:
             if doc is None:
                 # A 304 or 404 for a URL we never archived: nothing to version, but say why.
                 return self._record_error(
-                    s, _as_error(capture, f"HTTP {capture.http_status} for an unarchived URL"),
+                    s,
+                    _as_error(capture, f"HTTP {capture.http_status} for an unarchived URL"),
                     crawl_id,
                 )
             if capture.kind is FetchKind.NOT_MODIFIED:
@@ -210,9 +214,17 @@ class Archive:
         now = c.fetched_at
         created = doc is None
         if doc is None:
+            parent_id = None
+            if c.parent_url is not None:
+                parent_id = s.scalar(select(DocumentRow.id).where(DocumentRow.url == c.parent_url))
             doc = DocumentRow(
-                source_id=c.source_id, url=c.url, title=c.title, first_seen=now, last_seen=now,
+                source_id=c.source_id,
+                url=c.url,
+                title=c.title,
+                first_seen=now,
+                last_seen=now,
                 missing_count=0,
+                parent_id=parent_id,
             )
             s.add(doc)
             s.flush()
@@ -263,9 +275,13 @@ class Archive:
         return RecordResult(outcome, _ref(doc, version), _ref(doc, latest))
 
     def _link_previous_year(self, s: Session, doc: DocumentRow) -> VersionRow | None:
+        if doc.parent_id is not None:  # attachments follow their page, not a series of their own
+            return None
         candidates = s.execute(
             select(DocumentRow.id, DocumentRow.title).where(
-                DocumentRow.source_id == doc.source_id, DocumentRow.id != doc.id
+                DocumentRow.source_id == doc.source_id,
+                DocumentRow.id != doc.id,
+                DocumentRow.parent_id.is_(None),
             )
         ).all()
         prev_id = lineage.pick_previous_year(doc.title, [(i, t) for i, t in candidates])

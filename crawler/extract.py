@@ -110,7 +110,12 @@ def repair_markup(html: str) -> str:
 
 
 def _parse(html: str) -> lxml_html.HtmlElement:
-    return lxml_html.document_fromstring(repair_markup(html) or "<html></html>")
+    try:
+        return lxml_html.document_fromstring(repair_markup(html) or "<html></html>")
+    except etree.ParserError:
+        # "Document is empty": whitespace, a lone comment or a stray end tag (a maintenance
+        # page). No element means no text: an empty page, which the archive records as such.
+        return lxml_html.document_fromstring("<html></html>")
 
 
 def _is_chrome_block(el: lxml_html.HtmlElement) -> bool:

@@ -22,3 +22,5 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     body: bytes | None = field(default=None, repr=False)  # never dumped into a log line
     error: str | None = None
+    parent_url: str | None = None  # an attachment: the policy page that links it
+    name: str = ""  # an attachment: its link text (附件 name)

@@ -27,7 +27,9 @@ def _is_private_host(host: str) -> bool:
     return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
 
 
-def boundary_violation(url: str, allowed_netlocs: frozenset[str], allow_private: bool) -> str | None:
+def boundary_violation(
+    url: str, allowed_netlocs: frozenset[str], allow_private: bool
+) -> str | None:
     """Why ``url`` is outside the source's boundary, or None when it may be fetched."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):

@@ -13,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.records import Capture, CrawlSummary, FetchKind, Outcome
 from archive.store import Archive
+from crawler.attachments import extract_document_text
 from crawler.encoding import DecodeError
 from crawler.extract import ExtractOptions, extract
 from crawler.items import FetchedPage
@@ -36,10 +37,17 @@ def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions)
         error=page.error,
     )
     if base.kind is not FetchKind.CONTENT or page.body is None:
-        return base
+        return replace(base, parent_url=page.parent_url)
+    if page.parent_url is not None:
+        return _attachment_capture(base, page)
     try:
-        doc = extract(page.body, url=page.final_url or page.url,
-                      content_type=base.content_type, encoding=encoding, options=options)
+        doc = extract(
+            page.body,
+            url=page.final_url or page.url,
+            content_type=base.content_type,
+            encoding=encoding,
+            options=options,
+        )
     except DecodeError as exc:
         return replace(base, kind=FetchKind.ERROR, error=f"undecodable page: {exc}")
     except Exception as exc:
@@ -48,8 +56,11 @@ def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions)
         # record. Recorded (and logged by ArchivePipeline) as an error with its reason instead;
         # never a version.
         reason = " ".join(str(exc).split()) or "no message"
-        return replace(base, kind=FetchKind.ERROR,
-                       error=f"extraction failed: {type(exc).__name__}: {reason}"[:500])
+        return replace(
+            base,
+            kind=FetchKind.ERROR,
+            error=f"extraction failed: {type(exc).__name__}: {reason}"[:500],
+        )
     return replace(
         base,
         body=page.body,
@@ -61,6 +72,16 @@ def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions)
         doc_number=doc.doc_number,
         index_number=doc.index_number,
     )
+
+
+def _attachment_capture(base: Capture, page: FetchedPage) -> Capture:
+    """A PDF/DOCX attachment: its text, titled by its link text, pointing at its page."""
+    try:
+        text = extract_document_text(page.body or b"", page.url, base.content_type)
+    except ValueError as exc:
+        return replace(base, kind=FetchKind.ERROR, error=str(exc), parent_url=page.parent_url)
+    title = page.name or page.url.rsplit("/", 1)[-1]
+    return replace(base, body=page.body, title=title, text=text, parent_url=page.parent_url)
 
 
 class ExtractPipeline:
@@ -106,11 +127,13 @@ class ArchivePipeline:
         spider.archive_summary = self.summary
 
     def process_item(self, item: Capture) -> Capture:
-        assert self.archive is not None and self.summary is not None
+        assert self.archive is not None
+        assert self.summary is not None
         summary = self.summary
         source = self.crawler.spider.source
-        result = self.archive.record(item, crawl_id=self.crawl_id,
-                                     withdraw_after=source.withdraw_after)
+        result = self.archive.record(
+            item, crawl_id=self.crawl_id, withdraw_after=source.withdraw_after
+        )
         summary.fetched += item.kind is not FetchKind.ERROR
         stat = f"policywatch/outcome/{result.outcome.value}"
         self.crawler.stats.inc_value(stat)
@@ -118,8 +141,13 @@ class ArchivePipeline:
             summary.errors += 1
             self._note_error(item.url, result.error or "failed")
         else:
-            name = {Outcome.NEW: "new", Outcome.CHANGED: "changed", Outcome.UNCHANGED: "unchanged",
-                    Outcome.WITHDRAWN: "withdrawn", Outcome.RESTORED: "restored"}[result.outcome]
+            name = {
+                Outcome.NEW: "new",
+                Outcome.CHANGED: "changed",
+                Outcome.UNCHANGED: "unchanged",
+                Outcome.WITHDRAWN: "withdrawn",
+                Outcome.RESTORED: "restored",
+            }[result.outcome]
             setattr(summary, name, getattr(summary, name) + 1)
             if result.outcome is not Outcome.UNCHANGED:
                 title = result.version.title if result.version else ""

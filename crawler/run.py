@@ -29,17 +29,30 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--db", help="database URL (default: $POLICYWATCH_DB or the user data dir)")
     p.add_argument("--delay", type=float, help="override every source's delay (seconds)")
     p.add_argument("--concurrency", type=int, help="override every source's concurrency")
-    p.add_argument("--origin", action="append", default=[],
-                   help="REAL=MIRROR: fetch REAL origin from MIRROR instead (offline mirrors)")
-    p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback/private addresses (mirrors and test sites)")
+    p.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        help="REAL=MIRROR: fetch REAL origin from MIRROR instead (offline mirrors)",
+    )
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow loopback/private addresses (mirrors and test sites)",
+    )
     # Timing knobs for the reliability tests (and impatient operators): the defaults in
     # crawler.settings are right for real bureau sites.
     p.add_argument("--timeout", type=_positive, help="download timeout per request (seconds)")
-    p.add_argument("--retry-backoff", type=_positive,
-                   help="first wait before a retry (seconds; doubles for each further retry)")
-    p.add_argument("--retry-backoff-max", type=_positive,
-                   help="longest wait before a retry, Retry-After included (seconds)")
+    p.add_argument(
+        "--retry-backoff",
+        type=_positive,
+        help="first wait before a retry (seconds; doubles for each further retry)",
+    )
+    p.add_argument(
+        "--retry-backoff-max",
+        type=_positive,
+        help="longest wait before a retry, Retry-After included (seconds)",
+    )
     p.add_argument("--summary", help="write the JSON summaries here instead of stdout")
     p.add_argument("--verbose", action="store_true", help="show Scrapy's own log lines")
     return p.parse_args(argv)
@@ -60,8 +73,10 @@ def _origins(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         real, sep, mirror = pair.partition("=")
         if not sep or "://" not in real or "://" not in mirror:
-            raise ValueError(f"--origin: expected REAL=MIRROR origins "
-                             f"(e.g. https://x.gov.cn=http://127.0.0.1:8000), got {pair!r}")
+            raise ValueError(
+                f"--origin: expected REAL=MIRROR origins "
+                f"(e.g. https://x.gov.cn=http://127.0.0.1:8000), got {pair!r}"
+            )
         origins[real] = mirror
     return origins
 
@@ -78,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             by_id = {s.id: s for s in sources}
             unknown = [i for i in args.source if i not in by_id]
             if unknown:
-                raise SourceError(f"--source: unknown source id {unknown[0]!r} "
-                                  f"(known: {', '.join(sorted(by_id))})")
+                raise SourceError(
+                    f"--source: unknown source id {unknown[0]!r} "
+                    f"(known: {', '.join(sorted(by_id))})"
+                )
             sources = [by_id[i] for i in args.source]
         origin_map = _origins(args.origin)
         sources = [_override(s, args) for s in sources]
@@ -97,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings(BASE_SETTINGS)
     settings.set("POLICYWATCH_DB", str(archive.engine.url.render_as_string(hide_password=False)))
-    for name, value in (("DOWNLOAD_TIMEOUT", args.timeout),
-                        ("POLICYWATCH_RETRY_BACKOFF_BASE", args.retry_backoff),
-                        ("POLICYWATCH_RETRY_BACKOFF_MAX", args.retry_backoff_max)):
+    for name, value in (
+        ("DOWNLOAD_TIMEOUT", args.timeout),
+        ("POLICYWATCH_RETRY_BACKOFF_BASE", args.retry_backoff),
+        ("POLICYWATCH_RETRY_BACKOFF_MAX", args.retry_backoff_max),
+    ):
         if value is not None:
             settings.set(name, value)
     process = AsyncCrawlerProcess(settings)
@@ -112,11 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     for source in sources:
         known = archive.known_documents(source.id)
         # A subclass per source carries its own politeness settings into its own crawler.
-        cls = type(f"BureauSpider_{source.id}", (BureauSpider,), {
-            "name": source.id,
-            "custom_settings": source_settings(source.delay, source.concurrency,
-                                               source.max_page_bytes),
-        })
+        cls = type(
+            f"BureauSpider_{source.id}",
+            (BureauSpider,),
+            {
+                "name": source.id,
+                "custom_settings": source_settings(
+                    source.delay, source.concurrency, source.max_page_bytes
+                ),
+            },
+        )
         crawler = process.create_crawler(cls)
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source, known=known, origin_map=origin_map)
@@ -129,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     for source, crawler in crawlers:
         summary = getattr(crawler.spider, "archive_summary", None) if crawler.spider else None
         if summary is None:
-            summary = CrawlSummary(source_id=source.id, status="failed",
-                                   reason="the crawl did not start (see the log above)")
+            summary = CrawlSummary(
+                source_id=source.id,
+                status="failed",
+                reason="the crawl did not start (see the log above)",
+            )
         summaries.append(asdict(summary))
     out = json.dumps(summaries, ensure_ascii=False)
     if args.summary:

@@ -94,7 +94,8 @@ def test_first_crawl_archives_every_policy_page(scenario: Scenario) -> None:
     }
     t = totals(summaries)
     assert t["errors"] == 0
-    assert t["new"] == t["fetched"] == scenario.versions_after["first"] == 16
+    # 16 policy pages and the one DOCX attachment that one of them links.
+    assert t["new"] == t["fetched"] == scenario.versions_after["first"] == 17
 
 
 def test_second_crawl_of_an_unchanged_site_makes_no_version(scenario: Scenario) -> None:
@@ -102,7 +103,7 @@ def test_second_crawl_of_an_unchanged_site_makes_no_version(scenario: Scenario) 
     assert rc == 0
     t = totals(summaries)
     assert t["new"] == t["changed"] == t["withdrawn"] == 0
-    assert t["unchanged"] == 16
+    assert t["unchanged"] == 17
     assert scenario.versions_after["again"] == scenario.versions_after["first"]
 
 
@@ -167,9 +168,28 @@ def test_archive_is_consistent_after_all_runs(scenario: Scenario) -> None:
     report = check_archive(archive)
     archive.close()
     assert report.ok, report.problems
-    assert report.versions == scenario.versions_after["next"] == 18
+    assert report.versions == scenario.versions_after["next"] == 19
 
 
 def test_robots_txt_is_fetched_and_the_user_agent_names_the_project(scenario: Scenario) -> None:
     paths = [p for _, p, _ in scenario.log_by_run["first"]]
     assert sum(p == "/robots.txt" for p in paths) == 5
+
+
+ATTACHMENT = "https://jtj.tjbh.gov.cn/upload/files/2022/1/14/20220114093215.docx"
+ATTACHMENT_PAGE = "https://jtj.tjbh.gov.cn/contents/9930/268517.html"
+
+
+def test_docx_attachment_is_archived_with_its_text_and_page(scenario: Scenario) -> None:
+    archive = Archive.open(scenario.db)
+    (version,) = query.history(archive, ATTACHMENT)
+    (event,) = [e for e in query.changes(archive) if e.url == ATTACHMENT]
+    archive.close()
+    assert version.title == "2022年寒假致家长的一封信.docx"
+    assert "尊敬的家长" in version.text
+    assert event.kind == "new" and event.attachment_of == ATTACHMENT_PAGE
+
+
+def test_attachment_is_revisited_conditionally(scenario: Scenario) -> None:
+    hits = [st for _, p, st in scenario.log_by_run["again"] if p.endswith(".docx")]
+    assert hits == [304]

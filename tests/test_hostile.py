@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from lxml.etree import ParserError
 
 from archive import query
 from archive.diff import diff_texts
@@ -239,10 +238,6 @@ def test_extracting_random_bytes_never_crashes(body: bytes) -> None:
         pass
 
 
-@pytest.mark.xfail(strict=True, raises=ParserError, reason=(
-    "crawler/extract.py: extract_html('</p>') raises lxml.etree.ParserError 'Document is "
-    "empty' (any markup without an element, e.g. a comment-only maintenance page); "
-    "crawler.pipelines.to_capture now records it as an error instead of losing the page"))
 @PROPERTY
 @example("</p>")
 @given(_html())

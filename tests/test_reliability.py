@@ -71,7 +71,7 @@ REASONS = {
     "huge_undeclared": r"^download cancelled \(larger than the source's max_page_bytes\)",
     "empty": r"^empty body",
     "chrome_only": r"^no policy text on the page",
-    "comment_only": r"^extraction failed: ParserError: Document is empty",
+    "comment_only": r"^no policy text on the page",
     "bad_gzip": r"^undecodable body \(bad Content-Encoding\)",
     "drip": r"^DownloadTimeoutError: .* took longer than",
     "robots": r"Forbidden by robots\.txt",

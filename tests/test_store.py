@@ -176,3 +176,38 @@ def test_failed_transaction_leaves_nothing(archive: Archive) -> None:
         pass
     assert archive.count_versions() == 1
     assert check_archive(archive).ok
+
+
+def test_upgrade_from_the_first_schema_keeps_the_archive(db_url: str) -> None:
+    """A database made by migration 0001 is upgraded in place, data and all."""
+    from alembic import command
+    from alembic.config import Config
+
+    from archive import db as archive_db
+
+    engine = archive_db.make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(archive_db.MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO documents (source_id, url, title, first_seen, last_seen, "
+            "missing_count) VALUES ('tj_binhai', 'https://x.gov.cn/a.html', '旧', "
+            "'2022-01-01 00:00:00', '2022-01-01 00:00:00', 0)"
+        )
+    engine.dispose()
+    archive = Archive.open(db_url)  # upgrades to head
+    try:
+        (known,) = archive.known_documents("tj_binhai")
+        assert known.url == "https://x.gov.cn/a.html" and known.parent_url is None
+        attachment = replace(
+            cap("附件正文。", url="https://x.gov.cn/b.pdf", title="附件1.pdf"),
+            parent_url="https://x.gov.cn/a.html",
+        )
+        res = archive.record(attachment)
+        assert res.outcome is Outcome.NEW
+        urls = {k.url: k.parent_url for k in archive.known_documents("tj_binhai")}
+        assert urls["https://x.gov.cn/b.pdf"] == "https://x.gov.cn/a.html"
+    finally:
+        archive.close()

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
@@ -25,6 +25,8 @@ from seeds.source import Source
 # Every non-redirect status reaches the callback, so that the spider (not Scrapy's
 # HttpErrorMiddleware) decides what a 404 or a 503 means; 3xx stay with RedirectMiddleware.
 _HANDLED = [304, *range(400, 600)]
+# Attachment kinds whose text we can extract (crawler.attachments); others are only listed.
+_EXTRACTABLE = (".pdf", ".docx")
 
 
 def _swap_origin(url: str, origin_map: dict[str, str]) -> str:
@@ -34,7 +36,7 @@ def _swap_origin(url: str, origin_map: dict[str, str]) -> str:
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     new = origin_map.get(origin)
-    return new + url[len(origin):] if new else url
+    return new + url[len(origin) :] if new else url
 
 
 # Exceptions whose own text is empty or unhelpful, and what they mean for a bureau page.
@@ -89,7 +91,12 @@ class BureauSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_list})
         self._follow = [re.compile(p) for p in source.follow]
         self._documents = [re.compile(p) for p in source.documents]
+        self._attachments = [re.compile(p) for p in source.attachments]
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
+        # Scrapy's extractor skips .pdf/.docx links by default: attachments need their own.
+        self._file_links = LinkExtractor(
+            tags=("a",), attrs=("href",), unique=True, deny_extensions=[]
+        )
         self._scheduled = 0
         self._requested: set[str] = set()
         self.listing_ok = 0
@@ -101,11 +108,14 @@ class BureauSpider(scrapy.Spider):
         # Known documents first: their conditional request must win over the plain one a
         # listing would schedule for the same URL (the dupefilter keeps the first).
         for doc in self.known:
-            if req := self._document_request(doc.url, doc):
+            if req := self._document_request(
+                doc.url, doc, parent_url=doc.parent_url, name=doc.title
+            ):
                 yield req
         for url in self.start_list:
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_error,
-                                 dont_filter=True)
+            yield scrapy.Request(
+                url, callback=self.parse_listing, errback=self.listing_error, dont_filter=True
+            )
 
     def _budget(self) -> bool:
         if self._scheduled >= self.source.max_pages:
@@ -114,7 +124,15 @@ class BureauSpider(scrapy.Spider):
         self._scheduled += 1
         return True
 
-    def _document_request(self, url: str, known: KnownDocument | None = None) -> scrapy.Request | None:
+    def _document_request(
+        self,
+        url: str,
+        known: KnownDocument | None = None,
+        *,
+        parent_url: str | None = None,
+        name: str = "",
+    ) -> scrapy.Request | None:
+        """A request for a policy page, or for an attachment of one (``parent_url`` set)."""
         target = _swap_origin(url, self._to_mirror)
         # Deduplicated here, not by Scrapy's dupefilter: that one would also drop a redirect
         # hop back to an already-requested URL without a trace, so a redirect loop would
@@ -133,7 +151,11 @@ class BureauSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_document,
             errback=self.document_error,
-            meta={"handle_httpstatus_list": _HANDLED},
+            meta={
+                "handle_httpstatus_list": _HANDLED,
+                "policywatch_parent": parent_url,
+                "policywatch_name": name,
+            },
             dont_filter=True,
         )
 
@@ -157,7 +179,7 @@ class BureauSpider(scrapy.Spider):
             elif self._matches(self._follow, url) and self._budget():
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_error)
 
-    def parse_document(self, response: Response) -> Iterator[FetchedPage]:
+    def parse_document(self, response: Response) -> Iterator[FetchedPage | scrapy.Request]:
         """A policy page: hand its bytes (or what its status means) to the pipelines."""
         status = response.status
         if status == 200:
@@ -172,24 +194,55 @@ class BureauSpider(scrapy.Spider):
             kind, error = "error", f"HTTP {status}"
         yield FetchedPage(
             source_id=self.source.id,
-            url=_swap_origin(_requested_url(response.request) if response.request
-                             else response.url, self._to_real),
+            url=_swap_origin(
+                _requested_url(response.request) if response.request else response.url,
+                self._to_real,
+            ),
             fetched_at=datetime.now(UTC),
             kind=kind,
             status=status,
             final_url=_swap_origin(response.url, self._to_real),
-            headers={k.decode("latin-1").lower(): v[0].decode("latin-1")
-                     for k, v in response.headers.items() if v},
+            headers={
+                k.decode("latin-1").lower(): v[0].decode("latin-1")
+                for k, v in response.headers.items()
+                if v
+            },
             body=response.body if kind == "content" else None,
             error=error,
+            parent_url=response.meta.get("policywatch_parent"),
+            name=response.meta.get("policywatch_name") or "",
         )
+        if kind == "content" and response.meta.get("policywatch_parent") is None:
+            yield from self._attachment_requests(response)
+
+    def _attachment_requests(self, response: Response) -> Iterator[scrapy.Request]:
+        """The PDF/DOCX attachments a policy page links (附件), fetched and versioned too."""
+        if not isinstance(response, TextResponse):
+            return
+        page_url = _swap_origin(
+            _requested_url(response.request) if response.request else response.url, self._to_real
+        )
+        for link in self._file_links.extract_links(response):
+            url = urldefrag(link.url).url
+            if (
+                urlsplit(url).netloc.lower() in self.allowed_netlocs
+                and self._matches(self._attachments, url)
+                and urlsplit(url).path.lower().endswith(_EXTRACTABLE)
+            ):
+                real = _swap_origin(url, self._to_real)
+                name = " ".join(link.text.split()) or real.rsplit("/", 1)[-1]
+                if req := self._document_request(real, parent_url=page_url, name=name):
+                    yield req
 
     def document_error(self, failure: Failure) -> Iterator[FetchedPage]:
         """A fetch that never produced a usable response: recorded, never a version."""
         request = failure.request  # type: ignore[attr-defined]
         yield FetchedPage(
-            source_id=self.source.id, url=_swap_origin(_requested_url(request), self._to_real),
-            fetched_at=datetime.now(UTC), kind="error", error=_one_line(failure),
+            source_id=self.source.id,
+            url=_swap_origin(_requested_url(request), self._to_real),
+            fetched_at=datetime.now(UTC),
+            kind="error",
+            error=_one_line(failure),
         )
 
     def listing_error(self, failure: Failure) -> Iterator[FetchedPage]:
@@ -197,6 +250,9 @@ class BureauSpider(scrapy.Spider):
         url = _swap_origin(_requested_url(request), self._to_real)
         self.listing_failed.append(f"{url}: {_one_line(failure)}")
         yield FetchedPage(
-            source_id=self.source.id, url=url, fetched_at=datetime.now(UTC),
-            kind="error", error=_one_line(failure),
+            source_id=self.source.id,
+            url=url,
+            fetched_at=datetime.now(UTC),
+            kind="error",
+            error=_one_line(failure),
         )

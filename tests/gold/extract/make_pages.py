@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (the templates are HTML pages; wrapping them would change the pages)
+
 """Write the hand-made gold pages (pages/*.html as raw bytes) and their gold JSON files.
 
 Run once by hand (`python tests/gold/extract/make_pages.py`); the output is committed and the
