@@ -769,7 +769,6 @@ def serve(
     import logging
 
     from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -789,11 +788,32 @@ def serve(
         results = [run_source_job(s, sources=sources, db=db, reporters=reporters) for s in loaded]
         sys.exit(1 if any(r["status"] != "ok" for r in results) else 0)
     sched = BlockingScheduler(timezone=timezone)
+    add_source_jobs(sched, loaded, sources=sources, db=db, reporters=reporters)
+    for job in sched.get_jobs():
+        click.echo(f"scheduled {job.id:<16} {job.args[0].schedule:<14} ({job.name})", err=True)
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+def add_source_jobs(
+    sched: Any,
+    loaded: Sequence[Any],
+    *,
+    sources: str | None,
+    db: str | None,
+    reporters: dict[str, Any],
+) -> None:
+    """One cron job per source on an APScheduler scheduler, in the scheduler's time zone."""
+    from apscheduler.triggers.cron import CronTrigger
+
     for s in loaded:
-        # coalesce + max_instances=1: a crawl that overruns its slot is never doubled up.
+        # coalesce + max_instances=1: a crawl that overruns its slot is never doubled up;
+        # a run missed while the machine slept is made up once, within an hour.
         sched.add_job(
             run_source_job,
-            CronTrigger.from_crontab(s.schedule, timezone=timezone),
+            CronTrigger.from_crontab(s.schedule, timezone=sched.timezone),
             args=[s],
             kwargs={"sources": sources, "db": db, "reporters": reporters},
             id=s.id,
@@ -802,11 +822,6 @@ def serve(
             coalesce=True,
             misfire_grace_time=3600,
         )
-        click.echo(f"scheduled {s.id:<16} {s.schedule}", err=True)
-    try:
-        sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 def _check_timezone(name: str) -> None:
