@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -427,14 +427,4 @@ def extract(
 ) -> ExtractedText:
     """Decode page bytes (DecodeError when impossible) and extract them."""
     decoded = decode_html(body, content_type, override=encoding)
-    result = extract_html(decoded.text, url, options)
-    return ExtractedText(
-        title=result.title,
-        text=result.text,
-        published=result.published,
-        source_org=result.source_org,
-        doc_number=result.doc_number,
-        index_number=result.index_number,
-        attachments=result.attachments,
-        encoding=decoded.encoding,
-    )
+    return replace(extract_html(decoded.text, url, options), encoding=decoded.encoding)

@@ -36,6 +36,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def write_mirror_source(origins: dict[str, str], source_id: str, path: Path) -> Path:
+    """A copy of a shipped source pointed at the running mirror: no delay, loopback allowed."""
+    text = (REPO / "seeds" / "sources" / f"{source_id}.toml").read_text(encoding="utf-8")
+    for real, local in origins.items():
+        text = text.replace(real, local)
+    text = text.replace("delay = 1.0", "delay = 0.0")
+    text = text.replace("[[source]]", "[[source]]\nallow_private = true", 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite archive URL, for tests that are about something other than the database."""

@@ -15,6 +15,7 @@ import pytest
 import scheduler
 from archive.records import Capture, FetchKind
 from archive.store import Archive
+from tests.conftest import write_mirror_source
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests" / "gold" / "extract" / "pages"
@@ -185,14 +186,7 @@ def test_serve_once_crawls_and_delivers_a_report(
     )
     try:
         with serve_mirror(generation="2022") as mirror:
-            src = (REPO / "seeds" / "sources" / "nm_wuhai.toml").read_text(encoding="utf-8")
-            for real, local in mirror.origins.items():
-                src = src.replace(real, local)
-            src = src.replace("delay = 1.0", "delay = 0.0").replace(
-                "[[source]]", "[[source]]\nallow_private = true", 1
-            )
-            sources = tmp_path / "wuhai.toml"
-            sources.write_text(src, encoding="utf-8")
+            sources = write_mirror_source(mirror.origins, "nm_wuhai", tmp_path / "wuhai.toml")
             code, _, err = run(
                 capsys,
                 "serve",

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 import scheduler
 from seeds import load_sources
 from seeds.mirror import serve_mirror
+from tests.conftest import write_mirror_source
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,13 +51,7 @@ def test_a_fired_job_crawls_and_delivers(tmp_path: Path) -> None:
     done = threading.Event()
     outcome: list[object] = []
     with serve_mirror(generation="2022") as mirror:
-        src = (REPO / "seeds" / "sources" / "nm_wuhai.toml").read_text(encoding="utf-8")
-        for real, local in mirror.origins.items():
-            src = src.replace(real, local)
-        src = src.replace("delay = 1.0", "delay = 0.0")
-        src = src.replace("[[source]]", "[[source]]\nallow_private = true", 1)
-        sources = tmp_path / "wuhai.toml"
-        sources.write_text(src, encoding="utf-8")
+        sources = write_mirror_source(mirror.origins, "nm_wuhai", tmp_path / "wuhai.toml")
         db = f"sqlite:///{tmp_path / 'archive.db'}"
         sched = BackgroundScheduler(timezone="Asia/Shanghai")
         scheduler.add_source_jobs(
