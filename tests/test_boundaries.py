@@ -166,3 +166,19 @@ SITE = frozenset({"jtj.tjbh.gov.cn", "127.0.0.1:8000"})
 def test_boundary_rule(url: str, allow_private: bool, expected: str | None) -> None:
     reason = boundary_violation(url, SITE, allow_private)
     assert (reason is None) if expected is None else (reason and expected in reason), reason
+
+
+def test_extra_hosts_are_inside_the_boundary() -> None:
+    """A source may list another host (say, where its attachments live); nothing else is in."""
+    from dataclasses import replace
+
+    from crawler.middlewares import boundary_violation
+    from crawler.spiders.bureau import BureauSpider
+    from seeds import load_sources
+
+    (binhai,) = [s for s in load_sources() if s.id == "tj_binhai"]
+    spider = BureauSpider(replace(binhai, extra_hosts=("files.tjbh.gov.cn",)))
+    inside = "https://files.tjbh.gov.cn/upload/a.pdf"
+    assert boundary_violation(inside, spider.allowed_netlocs, allow_private=False) is None
+    outside = "https://evil.example.com/upload/a.pdf"
+    assert boundary_violation(outside, spider.allowed_netlocs, allow_private=False)

@@ -87,7 +87,11 @@ class BureauSpider(scrapy.Spider):
         self._to_mirror = dict(origin_map or {})
         self._to_real = {v: k for k, v in self._to_mirror.items()}
         self.start_list = [_swap_origin(u, self._to_mirror) for u in source.start_urls]
-        self.allowed_netlocs = frozenset(urlsplit(u).netloc.lower() for u in self.start_list)
+        # The start URLs' hosts (with their ports), plus the source's extra_hosts (any path).
+        self.allowed_netlocs = frozenset(
+            [urlsplit(u).netloc.lower() for u in self.start_list]
+            + [h.lower() for h in source.extra_hosts]
+        )
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_list})
         self._follow = [re.compile(p) for p in source.follow]
         self._documents = [re.compile(p) for p in source.documents]
