@@ -282,8 +282,11 @@ def _parse_date(text: str) -> datetime.date | None:
 def labelled_fields(tree: lxml_html.HtmlElement, lines: list[str] | None = None) -> dict[str, str]:
     """Label → value pairs from 信息公开 tables (label cell, value cell) and info-bar text."""
     fields: dict[str, str] = {}
-    for row in tree.iter("tr"):
-        cells = [_WS.sub(" ", c.text_content()).strip() for c in row if c.tag in ("td", "th")]
+    # Label/value pairs come as table rows (td td) or as definition lists (dt dd).
+    rows = [[c for c in row if c.tag in ("td", "th")] for row in tree.iter("tr")]
+    rows += [[c for c in dl if c.tag in ("dt", "dd")] for dl in tree.iter("dl")]
+    for row in rows:
+        cells = [_WS.sub(" ", c.text_content()).strip() for c in row]
         for label_cell, value in itertools.pairwise(cells):
             label = label_cell.strip().rstrip(":：").strip()
             if label in _ALL_LABELS and value and not _LABEL_RE.match(value):
