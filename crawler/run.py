@@ -121,12 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     ):
         if value is not None:
             settings.set(name, value)
-    process = AsyncCrawlerProcess(settings)
     if not args.verbose:
-        # Our own log lines are the progress output; Scrapy's are for --verbose. (Set after
-        # the process exists: creating it resets Scrapy's logger levels.)
-        logging.getLogger("scrapy").setLevel(logging.WARNING)
-        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+        # Our own log lines are the progress output; Scrapy's INFO lines are for --verbose.
+        # Scrapy's root handler gets WARNING, ours keeps INFO for the policywatch loggers.
+        settings.set("LOG_LEVEL", "WARNING")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(str(BASE_SETTINGS["LOG_FORMAT"]),
+                                               str(BASE_SETTINGS["LOG_DATEFORMAT"])))
+        ours = logging.getLogger("policywatch")
+        ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
+        ours.propagate = False
+    process = AsyncCrawlerProcess(settings)
     crawlers = []
     for source in sources:
         known = archive.known_documents(source.id)
