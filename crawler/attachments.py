@@ -100,5 +100,6 @@ def extract_document_text(body: bytes, url: str, content_type: str | None = None
             return _docx_text(body)
     except Exception as exc:  # pypdf/python-docx raise many types on a damaged file
         raise ValueError(f"{url}: cannot read {kind} attachment: {exc}") from exc
-    raise ValueError(f"{url}: unsupported attachment type {content_type or 'unknown'!s} "
-                     "(PDF and DOCX text only)")
+    raise ValueError(
+        f"{url}: unsupported attachment type {content_type or 'unknown'!s} (PDF and DOCX text only)"
+    )

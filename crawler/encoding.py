@@ -54,12 +54,16 @@ _ALIASES = {
 }
 # Western single-byte labels decode *any* bytes, so on a page with non-ASCII bytes they are
 # a misconfigured server default rather than evidence (they would yield silent mojibake).
-_WEAK_LABELS = frozenset({"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "ascii",
-                          "us-ascii"})
+_WEAK_LABELS = frozenset(
+    {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "ascii", "us-ascii"}
+)
 # Detection order: UTF-8 first because valid UTF-8 almost never happens by accident.
 _DETECT_ORDER = ("utf-8", "gb18030", "big5hkscs")
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # <meta charset=x> and <meta http-equiv content="…; charset=x">, read from the first 4 KiB
@@ -132,8 +136,9 @@ def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def decode_html(body: bytes, content_type: str | None = None,
-                override: str | None = None) -> Decoded:
+def decode_html(
+    body: bytes, content_type: str | None = None, override: str | None = None
+) -> Decoded:
     """Decode page bytes without mojibake or U+FFFD; raise DecodeError when impossible."""
     if override:
         codec = normalize_label(override)

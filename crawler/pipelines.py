@@ -165,6 +165,12 @@ class ArchivePipeline:
         if self.archive is None or self.summary is None or self.crawl_id is None:
             return
         spider = self.crawler.spider
+        if spider.listing_ok and not spider.documents_linked:
+            logger.warning(
+                "[%s] the listing pages link no policy page: check the source's `documents` "
+                "patterns (and `follow` for pagination)",
+                self.summary.source_id,
+            )
         if spider.listing_ok == 0 and spider.listing_failed:
             self.summary.status = "failed"
             self.summary.reason = "no listing page could be fetched: " + spider.listing_failed[0]

@@ -126,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         # Scrapy's root handler gets WARNING, ours keeps INFO for the policywatch loggers.
         settings.set("LOG_LEVEL", "WARNING")
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(str(BASE_SETTINGS["LOG_FORMAT"]),
-                                               str(BASE_SETTINGS["LOG_DATEFORMAT"])))
+        handler.setFormatter(
+            logging.Formatter(
+                str(BASE_SETTINGS["LOG_FORMAT"]), str(BASE_SETTINGS["LOG_DATEFORMAT"])
+            )
+        )
         ours = logging.getLogger("policywatch")
         ours.addHandler(handler)
         ours.setLevel(logging.INFO)

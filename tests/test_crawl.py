@@ -193,3 +193,38 @@ def test_docx_attachment_is_archived_with_its_text_and_page(scenario: Scenario) 
 def test_attachment_is_revisited_conditionally(scenario: Scenario) -> None:
     hits = [st for _, p, st in scenario.log_by_run["again"] if p.endswith(".docx")]
     assert hits == [304]
+
+
+def test_a_source_whose_patterns_match_nothing_is_warned_about(tmp_path: Path) -> None:
+    """A typo in `documents` must not pass silently as "0 new" forever."""
+    from tests.conftest import write_mirror_source
+
+    with serve_mirror(generation="2022") as mirror:
+        src = write_mirror_source(mirror.origins, "nm_wuhai", tmp_path / "w.toml")
+        text = src.read_text(encoding="utf-8")
+        start = text.index("documents = ")
+        end = text.index("\n", start)
+        src.write_text(
+            text[:start] + "documents = ['^/no-such-column/']" + text[end:], encoding="utf-8"
+        )
+        out = tmp_path / "summary.json"
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crawler.run",
+                "--sources",
+                str(src),
+                "--summary",
+                str(out),
+                "--db",
+                f"sqlite:///{tmp_path / 'a.db'}",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 0
+    assert "link no policy page" in proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))[0]["new"] == 0

@@ -105,6 +105,7 @@ class BureauSpider(scrapy.Spider):
         self._requested: set[str] = set()
         self.listing_ok = 0
         self.listing_failed: list[str] = []
+        self.documents_linked = 0  # policy-page links seen on listings (0: patterns to check)
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -172,12 +173,18 @@ class BureauSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """A listing page: schedule the policy pages and the next listing pages it links."""
+        if not isinstance(response, TextResponse):  # a listing URL that serves a binary
+            url = _swap_origin(response.url, self._to_real)
+            self.listing_failed.append(f"{url}: not an HTML page")
+            self.crawler.stats.inc_value("policywatch/listing/not_html")
+            return
         self.listing_ok += 1
         for link in self._links.extract_links(response):
             url = urldefrag(link.url).url
             if urlsplit(url).netloc.lower() not in self.allowed_netlocs:
                 continue
             if self._matches(self._documents, url):
+                self.documents_linked += 1
                 if req := self._document_request(url):
                     yield req
             elif self._matches(self._follow, url) and self._budget():
