@@ -127,8 +127,6 @@ def run_crawl(
             cmd += ["--sources", sources]
         for i in ids:
             cmd += ["--source", i]
-        if db:
-            cmd += ["--db", db]
         if delay is not None:
             cmd += ["--delay", str(delay)]
         if concurrency is not None:
@@ -147,6 +145,9 @@ def run_crawl(
                 [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]
             ).rstrip(os.pathsep),
         }
+        if db:
+            # Through the environment, not argv: a URL's password would show in `ps`.
+            env["POLICYWATCH_DB"] = db
         proc = subprocess.run(cmd, env=env, check=False)
         if proc.returncode == EXIT_USAGE:
             raise UserError("the crawl was refused (see the line above)")
