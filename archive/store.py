@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -102,8 +102,15 @@ class Archive:
     # -- crawls -------------------------------------------------------------------------------
 
     def start_crawl(self, source_id: str) -> int:
-        """Open a crawl row and return its id."""
+        """Open a crawl row and return its id; mark the source's killed crawls interrupted."""
         with self.session() as s:
+            # One crawl per source at a time (the scheduler never overlaps them), so a crawl
+            # still marked running is one whose process died; say so instead of leaving it open.
+            s.execute(
+                update(CrawlRow)
+                .where(CrawlRow.source_id == source_id, CrawlRow.status == "running")
+                .values(status="interrupted")
+            )
             row = CrawlRow(source_id=source_id, started_at=utcnow(), status="running", stats="{}")
             s.add(row)
             s.flush()

@@ -211,3 +211,18 @@ def test_upgrade_from_the_first_schema_keeps_the_archive(db_url: str) -> None:
         assert urls["https://x.gov.cn/b.pdf"] == "https://x.gov.cn/a.html"
     finally:
         archive.close()
+
+
+def test_a_killed_crawl_is_marked_interrupted_by_the_next_one(archive: Archive) -> None:
+    from sqlalchemy import select
+
+    from archive.models import CrawlRow
+    from archive.records import CrawlSummary
+
+    first = archive.start_crawl("tj_binhai")  # its process "dies": never finished
+    other = archive.start_crawl("nm_wuhai")
+    second = archive.start_crawl("tj_binhai")
+    archive.finish_crawl(second, CrawlSummary(source_id="tj_binhai"))
+    with archive.session() as s:
+        status = dict(s.execute(select(CrawlRow.id, CrawlRow.status)).all())
+    assert status == {first: "interrupted", other: "running", second: "ok"}
