@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select, update
@@ -153,6 +154,13 @@ class Archive:
         self, capture: Capture, *, crawl_id: int | None = None, withdraw_after: int = 1
     ) -> RecordResult:
         """Record one fetch in a single transaction and say what it did to the archive."""
+        if "\x00" in capture.text or "\x00" in capture.title:
+            # PostgreSQL text cannot hold NUL; it is never part of a policy's wording.
+            capture = replace(
+                capture,
+                text=capture.text.replace("\x00", ""),
+                title=capture.title.replace("\x00", ""),
+            )
         if capture.kind is FetchKind.CONTENT and not capture.text.strip():
             capture = _as_error(capture, "no policy text on the page (empty or chrome only)")
         with self.session() as s:
@@ -356,8 +364,6 @@ class Archive:
 
 
 def _as_error(c: Capture, reason: str) -> Capture:
-    from dataclasses import replace
-
     return replace(c, kind=FetchKind.ERROR, error=reason, body=None)
 
 

@@ -226,3 +226,11 @@ def test_a_killed_crawl_is_marked_interrupted_by_the_next_one(archive: Archive) 
     with archive.session() as s:
         status = dict(s.execute(select(CrawlRow.id, CrawlRow.status)).all())
     assert status == {first: "interrupted", other: "running", second: "ok"}
+
+
+def test_nul_characters_are_dropped_not_fatal(archive: Archive) -> None:
+    """A NUL from a broken page would make PostgreSQL refuse the whole transaction."""
+    res = archive.record(cap("第一段。\x00第二段。", title="标题\x00"))
+    assert res.outcome is Outcome.NEW
+    (v,) = query.history(archive, URL)
+    assert v.text == "第一段。第二段。" and v.title == "标题"
