@@ -4,6 +4,10 @@ One ``ThreadingHTTPServer`` per host directory of ``seeds/mirror/<generation>/``
 port. Files are served as the raw bytes stored, with the Content-Type from the host's
 ``_headers.json``, a strong ETag and a Last-Modified fixed per generation, so conditional
 requests get 304. ``python -m seeds.mirror [--generation 2022]`` serves until Ctrl-C.
+
+A later generation is stored as an overlay: its directory names its base in ``_base.txt`` and
+holds only the files that differ, plus ``_gone.json`` per host for the paths it withdrew. So
+``seeds/mirror/2023/`` holds exactly what changed since 2022, nothing copied.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 from seeds import MIRROR_DIR
 
-__all__ = ["LAST_MODIFIED", "MirrorServer", "serve_mirror"]
+__all__ = ["LAST_MODIFIED", "MirrorServer", "read_generation", "serve_mirror"]
+
 
 # Fixed per generation so that rebuilding or restarting never changes what a crawler sees.
 LAST_MODIFIED = {
@@ -32,6 +37,34 @@ LAST_MODIFIED = {
 }
 _FALLBACK_LAST_MODIFIED = "Thu, 01 Jan 2015 00:00:00 GMT"
 DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
+
+# host -> URL path -> (stored file, Content-Type)
+Generation = dict[str, dict[str, tuple[Path, str]]]
+
+
+def read_generation(root: Path, generation: str) -> Generation:
+    """Every servable file of ``generation`` under ``root``, overlays resolved onto their base."""
+    gen_dir = root / generation
+    if not gen_dir.is_dir():
+        raise ValueError(f"{root}: no generation {generation!r}")
+    base_file = gen_dir / "_base.txt"
+    files = (
+        read_generation(root, base_file.read_text("utf-8").strip()) if base_file.is_file() else {}
+    )
+    for host_dir in sorted(p for p in gen_dir.iterdir() if p.is_dir()):
+        entries = files.setdefault(host_dir.name, {})
+        gone = host_dir / "_gone.json"
+        for path in json.loads(gone.read_text("utf-8")) if gone.is_file() else []:
+            entries.pop(path, None)
+        headers_file = host_dir / "_headers.json"
+        headers = json.loads(headers_file.read_text("utf-8")) if headers_file.is_file() else {}
+        for file in sorted(host_dir.rglob("*")):
+            rel = file.relative_to(host_dir).as_posix()
+            if file.is_file() and not any(part.startswith("_") for part in rel.split("/")):
+                path = "/" + rel
+                ctype = headers.get(path, {}).get("Content-Type", DEFAULT_CONTENT_TYPE)
+                entries[path] = (file, ctype)
+    return files
 
 
 @dataclass(slots=True)
@@ -45,12 +78,18 @@ class MirrorServer:
     _servers: list[ThreadingHTTPServer] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _files: dict[str, Generation] = field(default_factory=dict)
 
     def set_generation(self, generation: str) -> None:
         """Serve ``generation`` from the next request on."""
-        if not (self.root / generation).is_dir():
-            raise ValueError(f"{self.root}: no generation {generation!r}")
+        self._generation_files(generation)  # raises for an unknown generation
         self.generation = generation
+
+    def _generation_files(self, generation: str) -> Generation:
+        with self._lock:
+            if generation not in self._files:
+                self._files[generation] = read_generation(self.root, generation)
+            return self._files[generation]
 
     def url(self, real_url: str) -> str:
         """Rewrite a real URL (e.g. https://jtj.tjbh.gov.cn/x.html) to its mirror URL."""
@@ -69,16 +108,13 @@ class MirrorServer:
         # Sidecar files start with "_" and are never served; ".." never leaves the host dir.
         if any(part in (".", "..") or part.startswith("_") for part in parts):
             return None
-        host_dir = self.root / self.generation / host
-        file = (
-            host_dir.joinpath(*parts, "index.html")
-            if path.endswith("/")
-            else host_dir.joinpath(*parts)
-        )
-        if not file.is_file():
+        key = "/" + "/".join(parts) + ("/index.html" if path.endswith("/") and parts else "")
+        if path == "/":
+            key = "/index.html"
+        found = self._generation_files(self.generation).get(host, {}).get(key)
+        if found is None:
             return None
-        headers = json.loads((host_dir / "_headers.json").read_text("utf-8"))
-        content_type = headers.get(path, {}).get("Content-Type", DEFAULT_CONTENT_TYPE)
+        file, content_type = found
         return file.read_bytes(), content_type
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from seeds import MIRROR_DIR, LinkKind, Source, load_sources
 from seeds.build_mirror import main as build_mirror
-from seeds.mirror import LAST_MODIFIED, MirrorServer, serve_mirror
+from seeds.mirror import LAST_MODIFIED, MirrorServer, read_generation, serve_mirror
 
 GENERATIONS = ("2022", "2023")
 BINHAI = "https://jtj.tjbh.gov.cn"
@@ -57,28 +57,32 @@ def fetch(
         conn.close()
 
 
-def stored(generation: str, url: str) -> Path:
+GENERATION_FILES = {gen: read_generation(MIRROR_DIR, gen) for gen in GENERATIONS}
+
+
+def _entry(generation: str, url: str) -> tuple[Path, str]:
     parts = urlsplit(url)
     path = parts.path + ("index.html" if parts.path.endswith("/") else "")
-    return MIRROR_DIR / generation / ORIGINS[f"{parts.scheme}://{parts.netloc}"] / path.lstrip("/")
+    host = ORIGINS[f"{parts.scheme}://{parts.netloc}"]
+    return GENERATION_FILES[generation][host][path]
+
+
+def stored(generation: str, url: str) -> Path:
+    """The file a generation serves for ``url`` (overlays resolved onto their base)."""
+    return _entry(generation, url)[0]
 
 
 def mirror_urls(generation: str) -> list[str]:
     """Every servable URL of a generation, by its real origin."""
-    urls = []
-    for origin, host in ORIGINS.items():
-        root = MIRROR_DIR / generation / host
-        for file in sorted(root.rglob("*")):
-            if file.is_file() and not file.name.startswith("_"):
-                urls.append(origin + "/" + file.relative_to(root).as_posix())
-    return urls
+    return [
+        origin + path
+        for origin, host in ORIGINS.items()
+        for path in sorted(GENERATION_FILES[generation].get(host, {}))
+    ]
 
 
 def content_type(generation: str, url: str) -> str:
-    parts = urlsplit(url)
-    host_dir = MIRROR_DIR / generation / ORIGINS[f"{parts.scheme}://{parts.netloc}"]
-    headers = json.loads((host_dir / "_headers.json").read_text("utf-8"))
-    return headers.get(parts.path, {}).get("Content-Type", "text/html; charset=utf-8")
+    return _entry(generation, url)[1]
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -354,3 +358,21 @@ def test_rebuild_is_deterministic(tmp_path: Path) -> None:
     assert built == shipped
     for rel in built:
         assert (tmp_path / rel).read_bytes() == (MIRROR_DIR / rel).read_bytes(), rel
+
+
+def test_2023_stores_only_what_changed() -> None:
+    """The overlay holds exactly the declared differences: nothing copied from 2022."""
+    overlay = MIRROR_DIR / "2023"
+    assert (overlay / "_base.txt").read_text("utf-8").strip() == "2022"
+    hosts = {host: origin for origin, host in ORIGINS.items()}
+    stored_urls, gone = set(), set()
+    for host_dir in (p for p in overlay.iterdir() if p.is_dir()):
+        for file in host_dir.rglob("*"):
+            rel = file.relative_to(host_dir).as_posix()
+            if file.is_file() and not rel.startswith("_"):
+                stored_urls.add(hosts[host_dir.name] + "/" + rel)
+        if (host_dir / "_gone.json").is_file():
+            paths = json.loads((host_dir / "_gone.json").read_text("utf-8"))
+            gone |= {hosts[host_dir.name] + p for p in paths}
+    assert stored_urls == set(CHANGES["added"]) | set(CHANGES["changed"])
+    assert gone == set(CHANGES["removed"])
