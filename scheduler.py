@@ -719,7 +719,12 @@ def run_source_job(
         summary["status"],
         ", ".join(f"{summary[c]} {c}" for c in SUMMARY_COLUMNS),
     )
-    rep = build_report(_open_archive(db), since=started, source=source.id)
+    # The service runs for months: each job closes what it opens.
+    archive = _open_archive(db)
+    try:
+        rep = build_report(archive, since=started, source=source.id)
+    finally:
+        archive.close()
     if rep.empty:
         return summary
     targets = [reporters[n] for n in source.reporters if n in reporters] or list(reporters.values())
