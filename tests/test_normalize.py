@@ -1,4 +1,4 @@
-"""archive.normalize: what counts as the same substance (width, spacing, script, chrome)."""
+"""archive.text.normalize: what counts as the same substance (width, spacing, script, chrome)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.normalize import (
+from archive.text.chrome import is_chrome_line
+from archive.text.normalize import (
     comparison_key,
     fold_punct,
-    is_chrome_line,
     normalize,
     split_chrome,
     text_digest,
@@ -36,7 +36,14 @@ SAME_KEY = {
     "corner quotes": ("“双减”工作", "「双减」工作"),
     "dashes": ("3—5个", "3-5个"),
     "counter line": ("正文一段。", "正文一段。\n浏览次数:1234"),
-    "footer date": ("正文一段。\n2022年3月1日", "正文一段。\n2022年3月5日"),
+    "footer date": (
+        "正文一段。\n主办单位:某区教育局\n2022年3月1日",
+        "正文一段。\n主办单位:某区教育局\n2022年3月5日",
+    ),
+    "footer contact": (
+        "正文一段。\n网站标识码:1201160007\n联系方式:022-66896693",
+        "正文一段。\n网站标识码:1201160007\n联系方式:022-66896000",
+    ),
 }
 
 
@@ -50,6 +57,15 @@ DIFFERENT_KEY = {
     "a digit": ("设施40处", "设施50处"),
     "a word": ("加强师德师风建设", "加强师风建设"),
     "a date inside the text": ("2022年2月25日\n正文。", "2022年2月26日\n正文。"),
+    # Decided in archive.text.chrome: the 落款 date and a contact phone are a notice's substance.
+    "the 落款 date": (
+        "特此通知。\n滨海新区教育体育局\n2022年3月1日",
+        "特此通知。\n滨海新区教育体育局\n2022年3月5日",
+    ),
+    "a contact phone": (
+        "请于3月1日前报名。\n联系电话:022-28123456",
+        "请于3月1日前报名。\n联系电话:022-99999999",
+    ),
 }
 
 
@@ -62,7 +78,6 @@ def test_substance_changes_the_key(a: str, b: str) -> None:
 CHROME = [
     "主办单位:天津市滨海新区教育体育局",
     "網站標識碼:1201160007",
-    "联系方式:022-66896693",
     "推荐使用IE8及以上版本浏览器浏览",
     "发布时间:2022-02-28 09:30 来源:区教育体育局 浏览次数:1024",
     "【字体:大 中 小】 【打印本页】 【关闭窗口】",
@@ -75,6 +90,8 @@ NOT_CHROME = [
     "组织开展35项次群众喜闻乐见的群体赛事活动。",
     "来源于群众、服务于群众" * 20,
     "(此件主动公开)",
+    "联系电话:022-28123456",
+    "2022年3月1日",
 ]
 
 
@@ -90,10 +107,14 @@ def test_body_lines_are_not_chrome(line: str) -> None:
     assert not is_chrome_line(normalize(line))
 
 
-def test_trailing_date_is_chrome_but_a_signature_date_is_not() -> None:
+def test_a_signature_date_is_body_but_a_footer_date_is_chrome() -> None:
     body, chrome = split_chrome(["通知", "2022年2月25日", "正文。", "2022-03-01"])
-    assert body == ["通知", "2022年2月25日", "正文。"]
-    assert chrome == ["2022-03-01"]
+    assert body == ["通知", "2022年2月25日", "正文。", "2022-03-01"]
+    assert chrome == []
+    footer = ["正文。", "联系电话:022-28123456", "网站标识码:1201160007", "2022-03-01"]
+    body, chrome = split_chrome(footer)
+    assert body == ["正文。"]
+    assert chrome == footer[1:]
 
 
 def test_fold_punct_keeps_length() -> None:

@@ -1,10 +1,10 @@
-"""archive.numbers: quantities with units, and which of them changed."""
+"""archive.text.numbers: quantities with units, and which of them changed."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive.numbers import changed_quantities, find_quantities, mask, pair_unique_units
+from archive.text.numbers import changed_quantities, find_quantities, mask, pair_unique_units
 
 FIND = {
     "count": ("建设体育设施40处", [("40处", "处")]),

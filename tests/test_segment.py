@@ -1,4 +1,4 @@
-"""archive.segment: structure and paths of a policy text."""
+"""archive.text.segment: structure and paths of a policy text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.segment import clause_span, segment, split_sentences
+from archive.text.segment import clause_span, segment, split_sentences
 
 GOLD = Path(__file__).parent / "gold" / "diff"
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from archive import query
-from archive.check import check_archive
+from archive.api import Archive
 from archive.records import Capture, FetchKind, Outcome
-from archive.store import Archive
 
 T0 = datetime(2023, 2, 20, 8, 0, tzinfo=UTC)
 URL = "https://jtj.tjbh.gov.cn/contents/9930/268903.html"
@@ -51,7 +50,7 @@ def test_first_fetch_is_new_then_unchanged(archive: Archive) -> None:
     again = archive.record(cap(at=1, body=b"<html>other chrome, same text</html>"))
     assert again.outcome is Outcome.UNCHANGED
     assert archive.count_versions() == 1
-    (v,) = query.history(archive, URL)
+    (v,) = archive.history(URL)
     assert v.first_seen == T0 and v.last_seen == T0 + timedelta(hours=1)
 
 
@@ -73,26 +72,26 @@ def test_change_makes_a_chained_version_and_event(archive: Archive) -> None:
     second = archive.record(cap("培训社会体育指导员300名。", at=1))
     assert second.outcome is Outcome.CHANGED
     assert second.previous == first.version
-    hist = query.history(archive, URL)
+    hist = archive.history(URL)
     assert [v.seq for v in hist] == [1, 2]
     assert hist[1].previous_id == hist[0].id
-    kinds = [e.kind for e in query.changes(archive)]
+    kinds = [e.kind for e in archive.changes()]
     assert kinds == ["new", "changed"]
-    assert check_archive(archive).ok
+    assert archive.check().ok
 
 
 def test_revert_to_old_text_is_a_new_version(archive: Archive) -> None:
     archive.record(cap("A稿。"))
     archive.record(cap("B稿。", at=1))
     assert archive.record(cap("A稿。", at=2)).outcome is Outcome.CHANGED
-    assert [v.seq for v in query.history(archive, URL)] == [1, 2, 3]
+    assert [v.seq for v in archive.history(URL)] == [1, 2, 3]
 
 
 def test_not_modified_only_records_seen(archive: Archive) -> None:
     archive.record(cap())
     res = archive.record(cap(kind=FetchKind.NOT_MODIFIED, status=304, at=5))
     assert res.outcome is Outcome.UNCHANGED
-    assert query.history(archive, URL)[0].last_seen == T0 + timedelta(hours=5)
+    assert archive.history(URL)[0].last_seen == T0 + timedelta(hours=5)
 
 
 @pytest.mark.parametrize("reason", ["HTTP 503", "TimeoutError: took too long", "HTTP 429"])
@@ -101,7 +100,7 @@ def test_errors_never_touch_versions(archive: Archive, reason: str) -> None:
     res = archive.record(replace(cap(at=1), kind=FetchKind.ERROR, error=reason, text=""))
     assert res.outcome is Outcome.FAILED and res.error == reason
     assert archive.count_versions() == 1
-    assert [e.kind for e in query.changes(archive)] == ["new"]
+    assert [e.kind for e in archive.changes()] == ["new"]
 
 
 def test_empty_text_is_an_error_not_a_version(archive: Archive) -> None:
@@ -119,7 +118,7 @@ def test_withdrawn_after_n_consecutive_404(archive: Archive) -> None:
         archive.record(replace(gone, fetched_at=T0 + timedelta(hours=2)), withdraw_after=2).outcome
         is Outcome.WITHDRAWN
     )
-    assert [e.kind for e in query.changes(archive)] == ["new", "withdrawn"]
+    assert [e.kind for e in archive.changes()] == ["new", "withdrawn"]
     # It comes back unchanged: restored, still one version.
     assert archive.record(cap(at=3)).outcome is Outcome.RESTORED
     assert archive.count_versions() == 1
@@ -145,9 +144,9 @@ def test_next_years_plan_is_linked_to_last_years(archive: Archive) -> None:
     )
     assert res.outcome is Outcome.NEW
     assert res.previous_year is not None and res.previous_year.url == URL
-    (chain,) = query.series(archive)
-    assert [v.url for v in chain] == [URL, URL.replace("268903", "270001")]
-    ev = query.changes(archive)[-1]
+    (series,) = archive.series()
+    assert [e.version.url for e in series.editions] == [URL, URL.replace("268903", "270001")]
+    ev = archive.changes()[-1]
     assert ev.previous_year_version_id == res.previous_year.id
 
 
@@ -160,10 +159,10 @@ def test_unrelated_titles_are_not_linked(archive: Archive) -> None:
 def test_as_of_and_version_refs(archive: Archive) -> None:
     archive.record(cap("第一稿。"))
     archive.record(cap("第二稿。", at=48))
-    assert query.as_of(archive, URL, T0 + timedelta(hours=1)).text == "第一稿。"
-    assert query.as_of(archive, URL).text == "第二稿。"
-    assert query.version(archive, f"{URL}@2023-02-20").text == "第一稿。"
-    assert query.version(archive, f"{URL}@2023-02-22T09:00").text == "第二稿。"
+    assert archive.as_of(URL, T0 + timedelta(hours=1)).text == "第一稿。"
+    assert archive.as_of(URL).text == "第二稿。"
+    assert archive.version(f"{URL}@2023-02-20").text == "第一稿。"
+    assert archive.version(f"{URL}@2023-02-22T09:00").text == "第二稿。"
 
 
 def test_failed_transaction_leaves_nothing(archive: Archive) -> None:
@@ -175,19 +174,22 @@ def test_failed_transaction_leaves_nothing(archive: Archive) -> None:
     except Exception:
         pass
     assert archive.count_versions() == 1
-    assert check_archive(archive).ok
+    assert archive.check().ok
 
 
 def test_upgrade_from_the_first_schema_keeps_the_archive(db_url: str) -> None:
     """A database made by migration 0001 is upgraded in place, data and all."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import create_engine
 
-    from archive import db as archive_db
+    import archive
 
-    engine = archive_db.make_engine(db_url)
+    # The migrations are driven from their folder, as Alembic does: no ORM import needed.
+    engine = create_engine(db_url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(archive_db.MIGRATIONS_DIR))
+    migrations = Path(archive.__file__).parent / "_db" / "migrations"
+    cfg.set_main_option("script_location", str(migrations))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
@@ -214,23 +216,23 @@ def test_upgrade_from_the_first_schema_keeps_the_archive(db_url: str) -> None:
 
 
 def test_a_killed_crawl_is_marked_interrupted_by_the_next_one(archive: Archive) -> None:
-    from sqlalchemy import select
-
-    from archive.models import CrawlRow
-    from archive.records import CrawlSummary
+    from archive.records import CrawlStatus, CrawlSummary
 
     first = archive.start_crawl("tj_binhai")  # its process "dies": never finished
     other = archive.start_crawl("nm_wuhai")
     second = archive.start_crawl("tj_binhai")
     archive.finish_crawl(second, CrawlSummary(source_id="tj_binhai"))
-    with archive.session() as s:
-        status = dict(s.execute(select(CrawlRow.id, CrawlRow.status)).all())
-    assert status == {first: "interrupted", other: "running", second: "ok"}
+    status = {c.id: c.status for c in archive.crawls()}
+    assert status == {
+        first: CrawlStatus.INTERRUPTED,
+        other: CrawlStatus.RUNNING,
+        second: CrawlStatus.OK,
+    }
 
 
 def test_nul_characters_are_dropped_not_fatal(archive: Archive) -> None:
     """A NUL from a broken page would make PostgreSQL refuse the whole transaction."""
     res = archive.record(cap("第一段。\x00第二段。", title="标题\x00"))
     assert res.outcome is Outcome.NEW
-    (v,) = query.history(archive, URL)
+    (v,) = archive.history(URL)
     assert v.text == "第一段。第二段。" and v.title == "标题"

@@ -3,7 +3,7 @@
 
 Run once by hand (`python tests/gold/extract/make_pages.py`); the output is committed and the
 tests read the files, not this script. The templates below are hand-written imitations of
-seven CMS layouts seen on bureau sites; the bodies are passages of /work/shared/seed-pages
+seven CMS layouts seen on bureau sites; the bodies are passages of ../shared/seed-pages
 plus notices written for this set. The gold text is the body as *given* here, never an
 extractor's output, so the set cannot drift towards what the code happens to do.
 """

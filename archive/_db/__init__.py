@@ -1,0 +1,4 @@
+"""The archive's storage: SQLAlchemy tables, engine, migrations.
+
+Private: nothing outside ``archive/`` imports it (tests included); use :mod:`archive.api`.
+"""

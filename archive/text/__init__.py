@@ -1,0 +1,1 @@
+"""Pure text algorithms: normalise, segment, align, numbers, diff, lineage (no SQLAlchemy)."""
