@@ -1,31 +1,43 @@
-"""policywatch's composition root: the ``policywatch`` command and the cron-style service.
+"""policywatch's composition root: the ``policywatch`` command, the demo and the service wiring.
 
-It composes the stages and decides nothing itself: sources come from ``seeds``, crawls run
-``python -m crawler.run`` in a child process (Scrapy's reactor cannot be restarted, so this
-process never imports Scrapy or Twisted), and diffs, reports and queries come from
-``archive``. Imports are lazy so that quick commands (``diff`` on two files) start fast.
+Each command is a thin adapter: parse → :class:`archive.api.Archive` → a view
+(:mod:`archive.views`) → render. Crawls run ``python -m crawler.run`` in a child process
+(:mod:`crawler.process`; Scrapy's reactor cannot be restarted, so this process never imports
+Scrapy or Twisted). Imports are lazy so that quick commands (``diff`` on two files) start fast.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from archive.api import Archive
+    from archive.records import CrawlRequest, CrawlResult
+    from seeds.source import Source
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The one exit-status table: every command's --help ends with it, the README repeats it, and
+# tests/test_exit_codes.py runs every command against it. "\b" keeps click from rewrapping.
+EXIT_CODES_HELP = """\b
+Exit status (every command):
+  0    ok (a crawl whose pages had errors is ok: they are reported)
+  1    runtime failure: a source could not be crawled, nothing archived at
+       that URL, check found a problem, sources test found no policy page
+  2    bad input: usage, sources/reporters file, date, database URL, file
+  130  interrupted (Ctrl-C); the archive keeps what was committed"""
 
 
 class UserError(click.ClickException):
-    """A one-line error for the user; exit status 2 (usage/config) unless told otherwise."""
+    """A one-line error for the user; exit status 2 (bad input) unless told otherwise."""
 
     exit_code = EXIT_USAGE
 
@@ -34,37 +46,76 @@ class UserError(click.ClickException):
         self.exit_code = exit_code
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line instead of a KeyboardInterrupt traceback."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
-def dump_json(data: Any) -> str:
-    """JSON for ``--format json``: UTF-8 text as is, dates as ISO 8601."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+class PolicywatchGroup(click.Group):
+    """A click group whose commands all end their --help with the exit-status table."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if cmd.epilog is None:
+            cmd.epilog = EXIT_CODES_HELP
+        super().add_command(cmd, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Caught here, not by click: click would print a blank line and raise a bare Abort.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted; the archive keeps what was committed") from None
 
 
-def _open_archive(db: str | None, *, create: bool = False):  # type: ignore[no-untyped-def]
+@contextmanager
+def errors_as_lines() -> Iterator[None]:
+    """Turn the archive's errors into one-line user errors: not found → 1, bad input → 2."""
+    from archive.errors import NotFoundError, PolicywatchError, UsageError
+
+    try:
+        yield
+    except NotFoundError as exc:
+        raise UserError(str(exc), exit_code=EXIT_FAILURE) from None
+    except UsageError as exc:
+        raise UserError(str(exc)) from None
+    except PolicywatchError as exc:
+        raise UserError(str(exc), exit_code=EXIT_FAILURE) from None
+
+
+def open_archive(db: str | None, *, create: bool = False) -> Archive:
+    """The archive at ``db`` (read-only commands refuse an empty database)."""
+    from archive.api import Archive
     from archive.errors import PolicywatchError
-    from archive.store import Archive
 
     try:
         return Archive.open(db, create=create)
-    except PolicywatchError as exc:
+    except PolicywatchError as exc:  # a bad URL, an unreachable server, no archive yet
         raise UserError(str(exc)) from None
 
 
-def _when(value: str | None, *, end_of_day: bool = False) -> datetime | None:
-    if value is None:
-        return None
-    from archive.errors import UsageError
-    from archive.query import parse_when
+def _source_names(path: str | None = None) -> dict[str, str]:
+    """Source id → bureau name, for reports (the archive does not know the names)."""
+    from seeds import SourceError, load_sources
 
     try:
-        return parse_when(value, end_of_day=end_of_day)
-    except UsageError as exc:
-        raise UserError(str(exc)) from None
+        return {s.id: s.name for s in load_sources(path)}
+    except (SourceError, OSError):
+        return {}  # a report still works with ids
+
+
+def _when(value: str | None, *, end_of_day: bool = False, db: str | None = None) -> datetime | None:
+    """A --since/--until/--at value: ISO date (in --tz), 7d, last-crawl, last-report."""
+    if value is None:
+        return None
+    from archive.timefmt import resolve_when
+
+    def crawl_times() -> tuple[datetime | None, datetime | None]:
+        with open_archive(db) as archive:
+            return archive.crawl_times()
+
+    with errors_as_lines():
+        return resolve_when(value, end_of_day=end_of_day, crawl_times=crawl_times)
 
 
 def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,9 +123,32 @@ def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--db",
         envvar="POLICYWATCH_DB",
         metavar="URL",
-        help="Database URL or SQLite path [env POLICYWATCH_DB; default: a SQLite file in "
-        "the user data directory].",
+        help="Database URL or SQLite path; `demo` is the demo's archive [env POLICYWATCH_DB; "
+        "default: a SQLite file in the user data directory].",
     )(f)
+
+
+def _use_color(ctx: click.Context, param: click.Parameter, value: str | None) -> bool:
+    import os
+
+    if value == "never" or ctx.params.get("no_color"):
+        return False
+    if value == "always":
+        return True
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def color_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        callback=_use_color,
+        help="Colour the text output: auto = on a terminal, unless NO_COLOR is set.",
+    )(f)
+    # The old spelling; eager so that --color sees it whatever the order on the line.
+    return click.option("--no-color", is_flag=True, hidden=True, is_eager=True)(f)
 
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -91,9 +165,41 @@ def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     return deco
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        envvar="POLICYWATCH_LANG",
+        help="Labels of the text, Markdown and HTML output; JSON keeps its machine names "
+        "[env POLICYWATCH_LANG].",
+    )(f)
+
+
+def sources_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--sources",
+        metavar="PATH",
+        help="Sources TOML file or directory [default: seeds/sources/].",
+    )(f)
+
+
+@click.group(
+    cls=PolicywatchGroup,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
 @click.version_option(package_name="policywatch")
-def cli() -> None:
+@click.option(
+    "--tz",
+    envvar="POLICYWATCH_TZ",
+    default="Asia/Shanghai",
+    show_default=True,
+    help="Time zone for shown times and bare dates [env POLICYWATCH_TZ].",
+)
+def cli(tz: str) -> None:
     """Track what changed in Chinese education-bureau policy pages.
 
     Crawls bureau sites (Scrapy), extracts the policy text (trafilatura plus a
@@ -103,86 +209,105 @@ def cli() -> None:
 
     Start with `policywatch demo`: it crawls a bundled offline mirror of five bureau sites.
     """
+    from archive.timefmt import set_zone
+
+    with errors_as_lines():
+        set_zone(tz)
 
 
 # -- crawling ------------------------------------------------------------------------------------
 
 
-def run_crawl(
-    *,
-    sources: str | None,
-    ids: Sequence[str],
-    db: str | None,
-    delay: float | None = None,
-    concurrency: int | None = None,
-    origins: dict[str, str] | None = None,
-    allow_private: bool = False,
-    verbose: bool = False,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Crawl in a child process; return its exit status and one summary dict per source."""
-    with tempfile.TemporaryDirectory(prefix="policywatch-") as tmp:
-        summary_path = Path(tmp) / "summary.json"
-        cmd = [sys.executable, "-m", "crawler.run", "--summary", str(summary_path)]
-        if sources:
-            cmd += ["--sources", sources]
-        for i in ids:
-            cmd += ["--source", i]
-        if delay is not None:
-            cmd += ["--delay", str(delay)]
-        if concurrency is not None:
-            cmd += ["--concurrency", str(concurrency)]
-        for real, mirror in (origins or {}).items():
-            cmd += ["--origin", f"{real}={mirror}"]
-        if allow_private:
-            cmd.append("--allow-private")
-        if verbose:
-            cmd.append("--verbose")
-        # The child's log lines (stderr) are the progress output; the summary comes back
-        # through a file so that nothing the child prints can corrupt it.
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]
-            ).rstrip(os.pathsep),
-        }
-        if db:
-            # Through the environment, not argv: a URL's password would show in `ps`.
-            env["POLICYWATCH_DB"] = db
-        proc = subprocess.run(cmd, env=env, check=False)
-        if proc.returncode == EXIT_USAGE:
-            raise UserError("the crawl was refused (see the line above)")
-        try:
-            summaries = json.loads(summary_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+def load_checked_sources(sources: str | None, ids: Sequence[str] = ()) -> list[Source]:
+    """The configured sources (only ``ids`` when given); one-line error on a bad file or id."""
+    from seeds import SourceError, load_sources
+
+    try:
+        loaded = load_sources(sources)
+    except SourceError as exc:
+        raise UserError(str(exc)) from None
+    known = {s.id for s in loaded}
+    for i in ids:
+        if i not in known:
             raise UserError(
-                f"the crawl process died (exit status {proc.returncode}) before "
-                "writing its summary; the archive keeps what was committed",
-                exit_code=1,
-            ) from None
-        return proc.returncode, summaries
+                f"--source: unknown source id {i!r} (known: {', '.join(sorted(known))})"
+            )
+    return [s for s in loaded if not ids or s.id in ids]
 
 
-SUMMARY_COLUMNS = ("fetched", "new", "changed", "unchanged", "withdrawn", "errors")
+def crawl_now(request: CrawlRequest, db: str | None) -> CrawlResult:
+    """Run one crawl process; its refusals and deaths become one-line user errors.
+
+    With a broker configured (``$POLICYWATCH_BROKER``), the crawl is enqueued instead, one
+    task per source, and run by ``policywatch worker`` processes against their shared
+    archive; this waits for their results.
+    """
+    from crawler.process import run_crawl
+
+    if broker := os.environ.get("POLICYWATCH_BROKER"):
+        return enqueue_and_wait(request, broker)
+    with child_errors():
+        return run_crawl(request, db=db)
 
 
-def format_summaries(summaries: list[dict[str, Any]]) -> str:
-    """A per-source table of a crawl's counts, then its errors and failures."""
-    width = max([len("source"), *(len(s["source_id"]) for s in summaries)])
-    lines = ["source".ljust(width) + "".join(f"{c:>10}" for c in SUMMARY_COLUMNS)]
-    for s in summaries:
-        lines.append(s["source_id"].ljust(width) + "".join(f"{s[c]:>10}" for c in SUMMARY_COLUMNS))
-    for s in summaries:
-        if s["status"] != "ok":
-            lines.append(f"{s['source_id']}: FAILED: {s['reason']}")
-        for err in s["error_samples"][:5]:
-            lines.append(f"{s['source_id']}: error: {err}")
-    return "\n".join(lines)
+@contextmanager
+def child_errors() -> Iterator[None]:
+    """A child process (crawl, probe) that refused its request → exit 2; that died → exit 1."""
+    from crawler.process import CrawlDied, CrawlRefused
+
+    try:
+        yield
+    except CrawlRefused as exc:
+        raise UserError(str(exc)) from None
+    except CrawlDied as exc:
+        raise UserError(str(exc), exit_code=EXIT_FAILURE) from None
+
+
+def enqueue_and_wait(request: CrawlRequest, broker: str) -> CrawlResult:
+    """The crawl as Celery tasks, one per source (every configured source when none named)."""
+    from dataclasses import replace
+
+    from crawler.worker import crawl_via_broker
+
+    if not request.source_ids:
+        ids = tuple(s.id for s in load_checked_sources(request.sources))
+        request = replace(request, source_ids=ids)
+    return crawl_via_broker(request, broker=broker)
 
 
 @cli.command()
 @click.option(
-    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
+    "--broker",
+    metavar="URL",
+    envvar="POLICYWATCH_BROKER",
+    required=True,
+    help="Redis URL of the Celery broker (default: $POLICYWATCH_BROKER).",
 )
+@db_option
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Crawls at once in this worker (each in its own child process).",
+)
+@click.option("--name", help="This worker's name (default: celery@<host>).")
+def worker(broker: str, db: str | None, concurrency: int, name: str | None) -> None:
+    """Run crawl tasks from the broker against the shared archive (distributed crawling).
+
+    Start one scheduler (`policywatch serve` with POLICYWATCH_BROKER set) and any number of
+    workers on any machines, all with the same --db (PostgreSQL) and --broker (Redis).
+    """
+    from crawler.worker import run_worker
+
+    if db:
+        os.environ["POLICYWATCH_DB"] = db
+    open_archive(db, create=True).close()  # a bad --db: one line now, not per task
+    run_worker(broker=broker, concurrency=concurrency, hostname=name)
+
+
+@cli.command()
+@sources_option
 @click.option("--source", "ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
 @db_option
 @click.option(
@@ -212,40 +337,50 @@ def crawl(
     Exit status 0 when every source ran (page errors are reported, not fatal), 1 when a
     source could not run, 2 for a usage or configuration error.
     """
-    _check_sources(sources, ids)
+    from archive import views
+    from archive.records import CrawlRequest
+    from archive.service.lock import LockHeld, holding_crawls
+
+    chosen = load_checked_sources(sources, ids)
     # A bad --db is answered here in one line, not by the child plus "the crawl was refused".
-    _open_archive(db, create=True).close()
-    rc, summaries = run_crawl(
-        sources=sources, ids=ids, db=db, delay=delay, concurrency=concurrency, verbose=verbose
+    archive = open_archive(db, create=True)
+    request = CrawlRequest(
+        sources=sources, source_ids=ids, delay=delay, concurrency=concurrency, verbose=verbose
     )
-    click.echo(dump_json(summaries) if fmt == "json" else format_summaries(summaries))
-    sys.exit(rc)
-
-
-def _check_sources(sources: str | None, ids: Sequence[str]) -> list[Any]:
-    from seeds import SourceError, load_sources
-
     try:
-        loaded = load_sources(sources)
-    except SourceError as exc:
-        raise UserError(str(exc)) from None
-    known = {s.id for s in loaded}
-    for i in ids:
-        if i not in known:
-            raise UserError(
-                f"--source: unknown source id {i!r} (known: {', '.join(sorted(known))})"
-            )
-    return [s for s in loaded if not ids or s.id in ids]
+        with holding_crawls(archive, [s.id for s in chosen]):
+            result = crawl_now(request, db)
+    except LockHeld as exc:
+        raise UserError(
+            f"crawl: {exc}; try again when it is done", exit_code=EXIT_FAILURE
+        ) from None
+    finally:
+        archive.close()
+    click.echo(views.render("crawl", views.crawl(result), fmt))
+    sys.exit(result.exit_status)
 
 
-@cli.command()
-@click.option(
-    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
-)
+@cli.group(cls=PolicywatchGroup, invoke_without_command=True)
+@sources_option
 @format_option("text", "json")
-def sources(sources: str | None, fmt: str) -> None:
+@click.pass_context
+def sources(ctx: click.Context, sources: str | None, fmt: str) -> None:
+    """Validate and list the configured sources (`sources list`), test one, or start a new one.
+
+    `policywatch sources` alone is `policywatch sources list`.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sources_list, sources=sources, fmt=fmt)
+
+
+@sources.command("list")
+@sources_option
+@format_option("text", "json")
+def sources_list(sources: str | None, fmt: str) -> None:
     """Validate and list the configured sources."""
-    loaded = _check_sources(sources, ())
+    from archive.views import dump_json
+
+    loaded = load_checked_sources(sources)
     if fmt == "json":
         click.echo(dump_json([asdict(s) for s in loaded]))
         return
@@ -253,14 +388,87 @@ def sources(sources: str | None, fmt: str) -> None:
         click.echo(f"{s.id:<16} {s.schedule:<14} {s.name}  {' '.join(s.start_urls)}")
 
 
+@sources.command("test")
+@click.argument("source_id", metavar="ID")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="LISTING",
+    help="Test this listing page instead of the source's start_urls (repeatable).",
+)
+@sources_option
+@click.option(
+    "--pages",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Listing pages to fetch at most (following `follow` links).",
+)
+@click.option("--mirror", is_flag=True, help="Test against the bundled offline mirror.")
+@click.option("--verbose", is_flag=True, help="Show Scrapy's own log lines.")
+@format_option("text", "json")
+def sources_test(
+    source_id: str,
+    urls: tuple[str, ...],
+    sources: str | None,
+    pages: int,
+    mirror: bool,
+    verbose: bool,
+    fmt: str,
+) -> None:
+    """Fetch a source's listing pages and say what each link would be, and why.
+
+    Polite like a crawl (robots.txt, the source's delay) and writes nothing to the archive:
+    every link with its role (listing to follow, policy page, attachment, ignored) and the
+    pattern that decided it, then one policy page as extracted (title, date, first lines).
+    Exit status 1 when no link is a policy page (check the `documents` patterns).
+    """
+    from archive import views
+    from crawler.process import ProbeRequest, run_probe
+
+    load_checked_sources(sources, [source_id])
+    request = ProbeRequest(source_id, sources, urls, pages, mirror=mirror, verbose=verbose)
+    with child_errors():
+        result = run_probe(request)
+    click.echo(views.render("sources_test", asdict(result), fmt))
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
+
+
+@sources.command("new")
+@click.argument("listing_url", metavar="URL")
+@click.option("--id", "source_id", help="The source id [default: derived from the host].")
+@click.option("--name", default="", help="The bureau's name (e.g. 天津市和平区教育局).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the TOML here (refuses to overwrite) instead of stdout.",
+)
+def sources_new(listing_url: str, source_id: str | None, name: str, output: Path | None) -> None:
+    """Print a commented skeleton source (TOML) for a bureau, from its listing page's URL.
+
+    Fill in the patterns, then try them with `policywatch sources test ID --sources FILE`.
+    """
+    from seeds.skeleton import SkeletonError, skeleton_id, skeleton_toml, write_new
+
+    source_id = source_id or skeleton_id(listing_url)
+    try:
+        text = skeleton_toml(listing_url, source_id=source_id, name=name)
+        if output is not None:
+            write_new(output, text)
+    except SkeletonError as exc:
+        raise UserError(str(exc)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(
+            f"wrote {output}; next: policywatch sources test {source_id} --sources {output}",
+            err=True,
+        )
+
+
 # -- the demo ------------------------------------------------------------------------------------
-
-
-def demo_db_path() -> Path:
-    """The demo's own SQLite file, beside the default archive and never mixed with it."""
-    from archive.db import default_db_path
-
-    return default_db_path().with_name("policywatch-demo.db")
 
 
 @cli.command()
@@ -270,69 +478,67 @@ def demo_db_path() -> Path:
     help="Database for the demo [default: policywatch-demo.db "
     "in the user data directory, emptied first].",
 )
+@color_option
 @format_option("text", "json")
-def demo(db: str | None, fmt: str) -> None:
+def demo(db: str | None, color: bool, no_color: bool, fmt: str) -> None:
     """Crawl the bundled offline mirror twice (2022, then 2023) and print what changed.
 
     Serves seeds/mirror/ on 127.0.0.1, crawls generation 2022 into the demo database,
     switches the mirror to 2023, crawls again and prints the change report. The demo keeps
-    its own database so that mirror captures never mix with a real archive.
+    its own database so that mirror captures never mix with a real archive; other commands
+    reach it with `--db demo`.
     """
-    from archive.report import build_report, render_report
+    from archive import views
+    from archive.api import DEMO_DB, demo_db_path
+    from archive.records import CrawlRequest, EventKind
+    from archive.report import render_report
     from seeds.mirror import serve_mirror
 
-    if db is None:
+    if db is None or db == DEMO_DB:
         path = demo_db_path()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = f"sqlite:///{path}"
-    archive = _open_archive(db, create=True)
-    from archive import query
-
-    if query.changes(archive):
+        db = DEMO_DB
+    archive = open_archive(db, create=True)
+    if not archive.is_empty():
         raise UserError(
-            f"demo: {db} already holds an archive; the demo needs an empty "
+            f"demo: {archive.url} already holds an archive; the demo needs an empty "
             "database (omit --db to use its own)"
         )
     say = (lambda m: click.echo(m, err=True)) if fmt == "json" else click.echo
+    names = {s.id: s.name for s in load_checked_sources(None)}
     with serve_mirror(generation="2022") as mirror:
         for gen in ("2022", "2023"):
             mirror.set_generation(gen)
             say(f"\n== Crawling the offline mirror, generation {gen} ==")
             started = datetime.now(UTC)
             # Our own mirror on loopback: no need to wait between requests.
-            rc, summaries = run_crawl(
-                sources=None,
-                ids=(),
-                db=db,
-                delay=0.0,
-                concurrency=4,
-                origins=mirror.origins,
-                allow_private=True,
+            request = CrawlRequest(
+                delay=0.0, concurrency=4, origins=tuple(mirror.origins.items()), allow_private=True
             )
-            say(format_summaries(summaries))
-            if rc != 0:
-                raise UserError(f"the {gen} crawl did not complete", exit_code=1)
-    report = build_report(archive, since=started)
+            result = crawl_now(request, db)
+            say(views.render("crawl", views.crawl(result), "text"))
+            if result.exit_status != 0:
+                raise UserError(f"the {gen} crawl did not complete", exit_code=EXIT_FAILURE)
+    report = archive.report(since=started, source_names=names)
     if fmt == "json":
         click.echo(render_report(report, "json"))
         return
     click.echo("\n== What changed between the 2022 and 2023 crawls ==\n")
-    click.echo(render_report(report, "text", color=sys.stdout.isatty()))
-    db_arg = f"--db {db}" if db else ""
-    sample = next((i.event.url for i in report.items if i.event.kind == "changed"), None)
+    click.echo(render_report(report, "text", color=color), color=color)
+    db_arg = f"--db {db}"
+    sample = next((i.event.url for i in report.items if i.event.kind is EventKind.CHANGED), None)
     click.echo("Next, try:")
     click.echo(f"  policywatch changes {db_arg}")
     if sample:
         click.echo(f"  policywatch history {db_arg} {sample}")
         click.echo(f"  policywatch show {db_arg} {sample} --at {date.today().isoformat()}")
     click.echo(f"  policywatch series {db_arg}")
-    for chain in query.series(archive):
-        if len(chain) > 1:
-            click.echo(
-                f"  policywatch diff {db_arg} --series {chain[0].document_id} --from 2022 --to 2023"
-            )
+    for s in archive.series():
+        if len(s.editions) > 1:
+            click.echo(f"  policywatch diff {db_arg} --series {s.id} --from 2022 --to 2023")
             break
+    archive.close()
 
 
 # -- extraction and diff -------------------------------------------------------------------------
@@ -345,13 +551,17 @@ def demo(db: str | None, fmt: str) -> None:
 @format_option("text", "json")
 def extract(file: Path, url: str | None, encoding: str | None, fmt: str) -> None:
     """Print the policy text of a saved page: title line, then one paragraph per line."""
+    from archive.views import dump_json
     from crawler.encoding import DecodeError
     from crawler.extract import extract as run_extract
 
+    data = file.read_bytes()
+    if not data.strip():
+        raise UserError(f"{file}: empty file (nothing to extract)")
     try:
-        doc = run_extract(file.read_bytes(), url=url, encoding=encoding)
-    except (DecodeError, LookupError) as exc:
-        raise UserError(f"{file}: {exc}", exit_code=1) from None
+        doc = run_extract(data, url=url, encoding=encoding)
+    except (DecodeError, LookupError) as exc:  # a binary, or an unknown --encoding: bad input
+        raise UserError(f"{file}: {exc}") from None
     if fmt == "json":
         click.echo(dump_json(asdict(doc)))
     else:
@@ -360,28 +570,28 @@ def extract(file: Path, url: str | None, encoding: str | None, fmt: str) -> None
             click.echo(doc.text)
 
 
-def _read_text_file(path: Path) -> str:
-    data = path.read_bytes()
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(f"{path}: neither UTF-8 nor GB18030 text")
-
-
 @cli.command()
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @db_option
 @click.option(
-    "--series", "series_id", type=int, help="Diff two years of a plan series (see `series`)."
+    "--series",
+    "series_id",
+    type=int,
+    help="Diff two years of a plan series (ids: `policywatch series`); without --from/--to, "
+    "its latest two years.",
 )
-@click.option("--from", "from_year", type=int, help="With --series: the older year.")
-@click.option("--to", "to_year", type=int, help="With --series: the newer year.")
 @click.option(
-    "--color/--no-color", default=None, help="Colour the text output [default: when a tty]."
+    "--from",
+    "from_year",
+    type=int,
+    help="With --series: the older year [default: the latest year before --to].",
 )
+@click.option(
+    "--to", "to_year", type=int, help="With --series: the newer year [default: the latest]."
+)
+@color_option
+@lang_option
 @format_option("text", "json", "html", "markdown")
 def diff(
     old: str | None,
@@ -390,87 +600,56 @@ def diff(
     series_id: int | None,
     from_year: int | None,
     to_year: int | None,
-    color: bool | None,
+    color: bool,
+    no_color: bool,
+    lang: str,
     fmt: str,
 ) -> None:
     """Compare two texts: files, archived versions (id or URL@DATE), or two years of a series.
 
     Items are aligned across sections (renumbering alone is no change); changed targets
-    such as 40处 → 50处 are reported with old and new values.
+    such as 40处 → 50处 are reported with old and new values. `--series ID` alone compares
+    the series' latest two years.
     """
-    from archive.diff import diff_texts
+    from archive.compare import resolve_pair, series_pair
     from archive.render import render_diff
+    from archive.text.diff import diff_texts
 
-    if series_id is not None:
-        old_text, new_text, old_label, new_label = _series_pair(db, series_id, from_year, to_year)
-    elif old and new:
-        old_text, new_text, old_label, new_label = _pair(db, old, new)
-    else:
-        raise UserError("diff: give OLD and NEW (files or version refs), or --series ID")
-    result = diff_texts(old_text, new_text)
-    use_color = sys.stdout.isatty() if color is None else color
-    click.echo(
-        render_diff(result, fmt, old_label=old_label, new_label=new_label, color=use_color).rstrip(
-            "\n"
-        )
+    with errors_as_lines():
+        if series_id is not None:
+            archive = open_archive(db)
+            try:
+                pair = series_pair(archive, series_id, from_year, to_year)
+            finally:
+                archive.close()
+        elif old and new:
+            pair = resolve_pair(old, new, lambda: open_archive(db))
+        else:
+            raise UserError("diff: give OLD and NEW (files or version refs), or --series ID")
+    result = diff_texts(pair.old_text, pair.new_text)
+    out = render_diff(
+        result, fmt, old_label=pair.old_label, new_label=pair.new_label, color=color, lang=lang
     )
-
-
-def _pair(db: str | None, old: str, new: str) -> tuple[str, str, str, str]:
-    if Path(old).is_file() and Path(new).is_file():
-        return _read_text_file(Path(old)), _read_text_file(Path(new)), old, new
-    from archive.errors import PolicywatchError
-    from archive.query import version
-    from archive.report import version_text
-
-    archive = _open_archive(db)
-    try:
-        a, b = version(archive, old), version(archive, new)
-    except PolicywatchError as exc:
-        code = EXIT_USAGE if isinstance(exc, ValueError) else 1
-        raise UserError(str(exc), exit_code=code) from None
-    return version_text(a), version_text(b), f"v{a.id} {a.url}", f"v{b.id} {b.url}"
-
-
-def _series_pair(
-    db: str | None, series_id: int, y0: int | None, y1: int | None
-) -> tuple[str, str, str, str]:
-    from archive.lineage import mask_years
-    from archive.query import series as list_series
-    from archive.report import version_text
-
-    chains = list_series(_open_archive(db))
-    chain = next((c for c in chains if c and c[0].document_id == series_id), None)
-    if chain is None:
-        raise UserError(f"--series: no series {series_id} (see `policywatch series`)", exit_code=1)
-    by_year = {mask_years(v.title)[1]: v for v in chain}
-    y0 = y0 if y0 is not None else sorted(by_year)[-2] if len(by_year) > 1 else None
-    y1 = y1 if y1 is not None else max(by_year)
-    if y0 not in by_year or y1 not in by_year:
-        raise UserError(
-            f"--series {series_id}: years available: {', '.join(str(y) for y in sorted(by_year))}",
-            exit_code=1,
-        )
-    a, b = by_year[y0], by_year[y1]
-    return version_text(a), version_text(b), f"{y0} {a.url}", f"{y1} {b.url}"
+    click.echo(out.rstrip("\n"), color=color)  # click strips colours when piped unless told
 
 
 # -- queries -------------------------------------------------------------------------------------
 
 
-def _records(items: Sequence[Any]) -> list[dict[str, Any]]:
-    return [asdict(i) for i in items]
+def _view(
+    view: str, fmt: str, db: str | None, call: Callable[[Archive], Any], source: str | None = None
+) -> None:
+    """Open the archive, run one view, print it in ``fmt``, close the archive."""
+    from archive import views
 
-
-def _query(fn: Callable[[], Any]) -> Any:
-    from archive.errors import NotFoundError, PolicywatchError
-
+    archive = open_archive(db)
     try:
-        return fn()
-    except NotFoundError as exc:
-        raise UserError(str(exc), exit_code=1) from None
-    except PolicywatchError as exc:
-        raise UserError(str(exc)) from None
+        with errors_as_lines():
+            archive.check_source(source, _source_names())
+            data = call(archive)
+    finally:
+        archive.close()
+    click.echo(views.render(view, data, fmt))
 
 
 @cli.command()
@@ -479,19 +658,9 @@ def _query(fn: Callable[[], Any]) -> Any:
 @format_option("text", "json")
 def history(url: str, db: str | None, fmt: str) -> None:
     """List every archived version of the page at URL."""
-    from archive import query
+    from archive import views
 
-    versions = _query(lambda: query.history(_open_archive(db), url))
-    if fmt == "json":
-        click.echo(
-            dump_json([{k: v for k, v in asdict(r).items() if k != "text"} for r in versions])
-        )
-        return
-    for v in versions:
-        click.echo(
-            f"v{v.id}  #{v.seq}  first seen {v.first_seen:%Y-%m-%d %H:%M}  "
-            f"last seen {v.last_seen:%Y-%m-%d %H:%M}  {len(v.text)} chars  {v.title}"
-        )
+    _view("history", fmt, db, lambda a: views.history(a, url))
 
 
 @cli.command()
@@ -501,53 +670,74 @@ def history(url: str, db: str | None, fmt: str) -> None:
 @format_option("text", "json")
 def show(url: str, at: str | None, db: str | None, fmt: str) -> None:
     """Print the archived text of URL (the latest, or as it was --at a date)."""
-    from archive import query
+    from archive import views
 
-    when = _when(at, end_of_day=True)
-    v = _query(lambda: query.as_of(_open_archive(db), url, when))
-    if fmt == "json":
-        click.echo(dump_json(asdict(v)))
-        return
-    click.echo(f"{v.title}\n{v.text}")
+    when = _when(at, end_of_day=True, db=db)
+    _view("show", fmt, db, lambda a: views.show(a, url, when))
 
 
 @cli.command()
-@click.option(
-    "--since", metavar="DATE", help="Only changes detected at or after this date/date-time."
-)
+@click.option("--since", metavar="WHEN", help="Only changes detected at or after WHEN (7d, …).")
 @click.option("--source", help="Only this source id.")
 @db_option
 @format_option("text", "json")
 def changes(since: str | None, source: str | None, db: str | None, fmt: str) -> None:
     """List change events: new, changed, withdrawn and restored pages."""
-    from archive import query
+    from archive import views
 
-    when = _when(since)
-    events = _query(lambda: query.changes(_open_archive(db), when, source=source))
-    if fmt == "json":
-        click.echo(dump_json(_records(events)))
-        return
-    if not events:
-        click.echo("No changes.")
-    for e in events:
-        click.echo(
-            f"{e.detected_at:%Y-%m-%d %H:%M}  {e.kind:<9} {e.source:<14} "
-            f"v{e.old_version_id or '-'} → v{e.new_version_id or '-'}  {e.title}  {e.url}"
-        )
+    when = _when(since, db=db)
+    _view("changes", fmt, db, lambda a: views.changes(a, when, source), source)
 
 
 @cli.command()
-@click.option("--since", metavar="DATE", help="Changes detected at or after this date/date-time.")
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Changes detected at or after WHEN (7d, 2023-02-20, last-crawl, …; `all`: from the "
+    "beginning) [default: what no earlier `report` showed].",
+)
 @click.option("--source", help="Only this source id.")
 @db_option
+@color_option
+@lang_option
 @format_option("text", "json", "markdown", "html")
-def report(since: str | None, source: str | None, db: str | None, fmt: str) -> None:
-    """Print the change report (per source: new, changed, withdrawn, with diffs)."""
-    from archive.report import build_report, render_report
+def report(
+    since: str | None,
+    source: str | None,
+    db: str | None,
+    color: bool,
+    no_color: bool,
+    lang: str,
+    fmt: str,
+) -> None:
+    """Print the change report: a summary, then per bureau its new, changed and withdrawn
+    pages with their diffs.
 
-    when = _when(since)
-    rep = _query(lambda: build_report(_open_archive(db), when, source=source))
-    click.echo(render_report(rep, fmt, color=sys.stdout.isatty()).rstrip("\n"))
+    Without --since it shows what no earlier `report` (of all sources, or of this --source)
+    has shown, and remembers that it has; with --since it shows that period and remembers
+    nothing.
+    """
+    from archive.report import render_report
+
+    when = None if since is None or since.strip().lower() == "all" else _when(since, db=db)
+    names = _source_names()
+    archive = open_archive(db)
+    try:
+        with errors_as_lines():
+            archive.check_source(source, names)
+            if since is None:
+                rep = archive.unreported(source=source, source_names=names)
+            else:
+                rep = archive.report(when, source=source, source_names=names)
+            out = render_report(rep, fmt, color=color, lang=lang).rstrip("\n")
+            click.echo(out, color=color)
+            if since is None:
+                shown = out if fmt == "text" else render_report(rep, "text", lang=lang)
+                archive.mark_reported(
+                    rep, source=source, text=click.unstyle(shown), json=render_report(rep, "json")
+                )
+    finally:
+        archive.close()
 
 
 @cli.command()
@@ -556,39 +746,9 @@ def report(since: str | None, source: str | None, db: str | None, fmt: str) -> N
 @format_option("text", "json")
 def series(source: str | None, db: str | None, fmt: str) -> None:
     """List year-to-year series: the same plan published each year at another URL."""
-    from archive import query
-    from archive.lineage import mask_years
+    from archive import views
 
-    chains = _query(lambda: query.series(_open_archive(db), source))
-    if fmt == "json":
-        click.echo(
-            dump_json(
-                [
-                    {
-                        "id": c[0].document_id,
-                        "editions": [
-                            {
-                                "year": mask_years(v.title)[1],
-                                "version_id": v.id,
-                                "url": v.url,
-                                "title": v.title,
-                            }
-                            for v in c
-                        ],
-                    }
-                    for c in chains
-                    if c
-                ]
-            )
-        )
-        return
-    if not chains:
-        click.echo("No series yet.")
-    for c in chains:
-        if c:
-            click.echo(f"series {c[0].document_id}: {mask_years(c[-1].title)[0]}")
-            for v in c:
-                click.echo(f"  {mask_years(v.title)[1]}  v{v.id}  {v.url}")
+    _view("series", fmt, db, lambda a: views.series(a, source), source)
 
 
 @cli.command()
@@ -599,156 +759,141 @@ def check(db: str | None, fmt: str) -> None:
 
     Exit status 0 when the archive is sound, 1 when a problem was found.
     """
-    from archive.check import check_archive
+    from archive import views
 
-    rep = check_archive(_open_archive(db))
-    if fmt == "json":
-        click.echo(dump_json(asdict(rep) | {"ok": rep.ok}))
-    else:
-        click.echo(
-            f"{rep.documents} documents, {rep.versions} versions, {rep.captures} captures, "
-            f"{rep.events} change events: {'ok' if rep.ok else 'PROBLEMS'}"
-        )
-        for p in rep.problems:
-            click.echo(f"  {p}")
-    sys.exit(0 if rep.ok else 1)
+    archive = open_archive(db)
+    try:
+        data = views.check(archive)
+    finally:
+        archive.close()
+    click.echo(views.render("check", data, fmt))
+    sys.exit(EXIT_OK if data["ok"] else EXIT_FAILURE)
 
 
 @cli.command()
 @click.argument("terms", nargs=-1, required=True)
 @click.option("--source", help="Only this source id.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--since", metavar="WHEN", help="Versions current at or after WHEN (7d, …).")
+@click.option("--until", metavar="WHEN", help="Versions current at or before WHEN.")
+@click.option("--all-versions", is_flag=True, help="Search every version, not only current ones.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="At most this many hits.",
+)
 @db_option
 @format_option("text", "json")
-def search(
-    terms: tuple[str, ...], source: str | None, limit: int, db: str | None, fmt: str
-) -> None:
-    """Full-text search of the current texts (Chinese substrings; all terms must match)."""
-    from archive import query
+def search(terms: tuple[str, ...], source: str | None, since: str | None, until: str | None,
+           all_versions: bool, limit: int, db: str | None, fmt: str) -> None:  # fmt: skip
+    """Ranked full-text search (either script; 文号 and short words as exact substrings)."""
+    from archive import views
 
-    hits = _query(
-        lambda: query.search(_open_archive(db), " ".join(terms), source=source, limit=limit)
-    )
-    if fmt == "json":
-        click.echo(
-            dump_json(
-                [
-                    {
-                        "url": v.url,
-                        "title": v.title,
-                        "version_id": v.id,
-                        "source": v.source_id,
-                        "snippet": snip,
-                    }
-                    for v, snip in hits
-                ]
-            )
-        )
-        return
-    if not hits:
-        click.echo("No matches.")
-    for v, snip in hits:
-        click.echo(f"v{v.id}  {v.title}  {v.url}\n    …{snip}…")
+    opts: dict[str, Any] = {"source": source, "all_versions": all_versions, "limit": limit}
+    opts |= {"since": _when(since, db=db), "until": _when(until, end_of_day=True, db=db)}
+    _view("search", fmt, db, lambda a: views.search(a, " ".join(terms), **opts), source)
+
+
+@cli.command()
+@click.option("--source", help="Only this source id.")
+@click.option(
+    "--doc-number", metavar="文号", help="A 文号 (津滨教体〔2022〕12号) or issuer (津滨教体)."
+)
+@click.option("--withdrawn/--not-withdrawn", default=None, help="Only withdrawn (or live) ones.")
+@click.option("--title", help="Only titles containing this (either script).")
+@db_option
+@format_option("text", "json")
+def documents(source: str | None, doc_number: str | None, withdrawn: bool | None,
+              title: str | None, db: str | None, fmt: str) -> None:  # fmt: skip
+    """List archived documents with their 文号 (issuer, year, sequence) and withdrawal state."""
+    from archive import views
+
+    filters: dict[str, Any] = {
+        "source": source,
+        "doc_number": doc_number,
+        "withdrawn": withdrawn,
+        "title": title,
+    }
+    _view("documents", fmt, db, lambda a: views.documents(a, **filters), source)
 
 
 @cli.command()
 @click.option("--source", help="Only this source id.")
 @click.option("--all-versions", is_flag=True, help="Every version, not only the current ones.")
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of stdout."
-)
+@click.option("--excel", is_flag=True, help="CSV: start with a BOM so that Excel reads UTF-8.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here, not stdout.")
 @db_option
-@format_option("jsonl", "csv")
-def export(
-    source: str | None, all_versions: bool, output: str | None, db: str | None, fmt: str
-) -> None:
-    """Export archived texts with their metadata as JSON Lines or CSV."""
-    import csv
-    import io
+@format_option("jsonl", "csv", "warc")
+def export(source: str | None, all_versions: bool, excel: bool, output: str | None,
+           db: str | None, fmt: str) -> None:  # fmt: skip
+    """Export texts with their metadata (JSON Lines, CSV) or every capture as WARC."""
+    from archive.export import export_to
 
-    from archive import query
-
-    records = _query(
-        lambda: list(query.export(_open_archive(db), source=source, all_versions=all_versions))
-    )
-    buf = io.StringIO()
-    if fmt == "jsonl":
-        for r in records:
-            buf.write(json.dumps(asdict(r), ensure_ascii=False, default=_json_default) + "\n")
-    else:
-        fields = list(asdict(records[0])) if records else ["url"]
-        writer = csv.DictWriter(buf, fieldnames=fields)
-        writer.writeheader()
-        for r in records:
-            writer.writerow(
-                {
-                    k: (v.isoformat() if isinstance(v, date | datetime) else v)
-                    for k, v in asdict(r).items()
-                }
-            )
+    if output and not Path(output).resolve().parent.is_dir():
+        raise UserError(f"--output: folder {Path(output).parent} does not exist")
+    with open_archive(db) as archive, errors_as_lines():
+        archive.check_source(source, _source_names())
+        count = export_to(archive, fmt, output, source=source, all_versions=all_versions,
+                          excel=excel)  # fmt: skip
     if output:
-        Path(output).write_text(buf.getvalue(), encoding="utf-8")
-        click.echo(f"wrote {len(records)} record(s) to {output}", err=True)
-    else:
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(f"wrote {count} record(s) to {output}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8011, show_default=True)
+@db_option
+def web(host: str, port: int, db: str | None) -> None:
+    """Serve the read-only web UI and JSON API (/api/…, /openapi.json) on HOST:PORT."""
+    from archive.web import serve
+
+    with open_archive(db) as archive, errors_as_lines():
+        click.echo(f"policywatch web: http://{host}:{port}/ (Ctrl-C stops)", err=True)
+        serve(archive, host=host, port=port, source_names=_source_names())
 
 
 # -- the service ---------------------------------------------------------------------------------
 
 
-def run_source_job(
-    source: Any, *, sources: str | None, db: str | None, reporters: dict[str, Any]
-) -> dict[str, Any]:
-    """One scheduled run: crawl one source, then deliver its change report if anything changed."""
+def service_setup(
+    sources: str | None, reporters_path: str | None, *, routes: bool = True
+) -> tuple[list[Any], dict, dict[str, str]]:
+    """The sources as the service sees them, the reporters and their digest times; one-line
+    error on a bad file."""
+    from archive.delivery import ReporterConfigError, load_reporters
+    from archive.service import ServiceSource, check_routes
+
+    loaded = [
+        ServiceSource(s.id, s.name, s.schedule, tuple(s.reporters))
+        for s in load_checked_sources(sources)
+    ]
+    reporters: dict[str, Any] = {}
+    digests: dict[str, str] = {}
+    if reporters_path:
+        try:
+            reporters = dict(load_reporters(reporters_path, digests))
+        except (ReporterConfigError, OSError) as exc:
+            raise UserError(str(exc)) from None
+    problem = check_routes(loaded, reporters) if routes else None
+    if problem:
+        raise UserError(problem)
+    return loaded, reporters, digests
+
+
+def _log_setup(verbose: bool) -> None:
     import logging
 
-    from archive.delivery import RenderedReport, deliver
-    from archive.report import build_report, render_report
-
-    log = logging.getLogger("policywatch.serve")
-    started = datetime.now(UTC)
-    try:
-        _rc, summaries = run_crawl(sources=sources, ids=[source.id], db=db)
-    except click.ClickException as exc:
-        log.error("[%s] crawl failed: %s", source.id, exc.format_message())
-        return {"source_id": source.id, "status": "failed", "reason": exc.format_message()}
-    summary = summaries[0]
-    log.info(
-        "[%s] crawl %s: %s",
-        source.id,
-        summary["status"],
-        ", ".join(f"{summary[c]} {c}" for c in SUMMARY_COLUMNS),
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",  # the time zone too: logs outlive the server's TZ
     )
-    # The service runs for months: each job closes what it opens.
-    archive = _open_archive(db)
-    try:
-        rep = build_report(archive, since=started, source=source.id)
-    finally:
-        archive.close()
-    if rep.empty:
-        return summary
-    targets = [reporters[n] for n in source.reporters if n in reporters] or list(reporters.values())
-    rendered = RenderedReport(
-        subject=f"policywatch: {len(rep.items)} change(s) in {source.name} ({source.id})",
-        text=render_report(rep, "text"),
-        html=render_report(rep, "html"),
-        json=render_report(rep, "json"),
-    )
-    for err in deliver(rendered, targets):
-        log.error("[%s] delivery failed: %s", source.id, err)
-    log.info(
-        "[%s] report with %d change(s) delivered to %d channel(s)",
-        source.id,
-        len(rep.items),
-        len(targets),
-    )
-    return summary
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @cli.command()
-@click.option(
-    "--sources", metavar="PATH", help="Sources TOML file or directory [default: seeds/sources/]."
-)
+@sources_option
 @click.option(
     "--reporters",
     "reporters_path",
@@ -763,71 +908,116 @@ def run_source_job(
     show_default=True,
     help="Time zone the sources' cron schedules are read in.",
 )
-@click.option("--once", is_flag=True, help="Run every source's job once now, then exit.")
+@click.option("--once", is_flag=True, help="Run every source once now, send what is due, exit.")
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds running crawls get after SIGTERM/SIGINT before they are killed.",
+)
+@click.option(
+    "--jitter",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Spread sources sharing a schedule over this many seconds.",
+)
+@click.option(
+    "--misfire-grace",
+    type=click.FloatRange(min=0),
+    default=6.0,
+    show_default=True,
+    help="Hours: a run missed while the service was down runs once on start.",
+)
+@click.option(
+    "--fail-after",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Failed runs in a row before a source is reported as failing.",
+)
+@click.option(
+    "--retry-first",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    help="Seconds before a failed delivery is retried (doubling, jittered).",
+)
+@click.option(
+    "--give-up-after",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    help="Hours a delivery is retried before it is marked failed.",
+)
+@click.option("--verbose", is_flag=True, help="Show the crawls' own (Scrapy) log lines.")
 def serve(
-    sources: str | None, reporters_path: str | None, db: str | None, timezone: str, once: bool
-) -> None:
-    """Run as a background service: one cron schedule per source (APScheduler).
-
-    Each job crawls its source in a child process, then delivers the change report to the
-    source's reporters (all configured reporters when the source names none).
-    """
-    import logging
-
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    loaded = _check_sources(sources, ())
-    _check_timezone(timezone)
-    reporters: dict[str, Any] = {}
-    if reporters_path:
-        from archive.delivery import ReporterConfigError, load_reporters
-
-        try:
-            reporters = load_reporters(reporters_path)
-        except (ReporterConfigError, OSError) as exc:
-            raise UserError(str(exc)) from None
-    _open_archive(db, create=True)
-    if once:
-        results = [run_source_job(s, sources=sources, db=db, reporters=reporters) for s in loaded]
-        sys.exit(1 if any(r["status"] != "ok" for r in results) else 0)
-    sched = BlockingScheduler(timezone=timezone)
-    add_source_jobs(sched, loaded, sources=sources, db=db, reporters=reporters)
-    for job in sched.get_jobs():
-        click.echo(f"scheduled {job.id:<16} {job.args[0].schedule:<14} ({job.name})", err=True)
-    try:
-        sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-
-
-def add_source_jobs(
-    sched: Any,
-    loaded: Sequence[Any],
-    *,
     sources: str | None,
+    reporters_path: str | None,
     db: str | None,
-    reporters: dict[str, Any],
+    timezone: str,
+    once: bool,
+    grace: float,
+    jitter: float,
+    misfire_grace: float,
+    fail_after: int,
+    retry_first: float,
+    give_up_after: float,
+    verbose: bool,
 ) -> None:
-    """One cron job per source on an APScheduler scheduler, in the scheduler's time zone."""
-    from apscheduler.triggers.cron import CronTrigger
+    """Run as a service: crawl each source on its cron schedule and deliver every change report.
 
-    for s in loaded:
-        # coalesce + max_instances=1: a crawl that overruns its slot is never doubled up;
-        # a run missed while the machine slept is made up once, within an hour.
-        sched.add_job(
-            run_source_job,
-            CronTrigger.from_crontab(s.schedule, timezone=sched.timezone),
-            args=[s],
-            kwargs={"sources": sources, "db": db, "reporters": reporters},
-            id=s.id,
-            name=s.name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
+    Reports go through an outbox in the archive: retried with backoff until delivered, never
+    lost to a crash. One service per archive. SIGTERM/SIGINT stop it cleanly, SIGHUP reloads.
+    """
+    from archive.errors import PolicywatchError
+    from archive.service import ServiceConfig, run_service
+    from crawler.process import ProcessCrawler
+
+    _log_setup(verbose)
+    _check_timezone(timezone)
+    loaded, reporters, digests = service_setup(sources, reporters_path)
+    config = ServiceConfig(
+        timezone=timezone,
+        grace=grace,
+        jitter=jitter,
+        misfire_grace=misfire_grace * 3600,
+        fail_after=fail_after,
+        retry_first=retry_first,
+        retry_max=max(3600.0, retry_first),
+        give_up_after=give_up_after * 3600,
+    )
+    archive = open_archive(db, create=True)
+    crawler = ProcessCrawler(sources=sources, db=db, verbose=verbose)
+    try:
+        code = run_service(
+            archive,
+            loaded,
+            reporters,
+            crawler,
+            config,
+            once=once,
+            reload=lambda: service_setup(sources, reporters_path),
+            digests=digests,
         )
+    except PolicywatchError as exc:
+        raise UserError(f"serve: {exc}", exit_code=EXIT_FAILURE) from None
+    finally:
+        archive.close()
+    sys.exit(code)
+
+
+@cli.command()
+@sources_option
+@db_option
+@format_option("text", "json")
+def status(sources: str | None, db: str | None, fmt: str) -> None:
+    """Show the service: who holds it, each source's last and next run, the deliveries."""
+    from archive import views
+
+    loaded = service_setup(sources, None, routes=False)[0]
+    _view("status", fmt, db, lambda a: views.status(a, loaded))
 
 
 def _check_timezone(name: str) -> None:
@@ -842,6 +1032,31 @@ def _check_timezone(name: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``policywatch`` command: every error is one line, never a traceback."""
+    from archive.text.clean import TerminalSafeStream
+
+    # Page text (titles, OSC/CSI escapes in them) must never drive the operator's terminal.
+    real = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(sys.stdout), TerminalSafeStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = real
+
+
+def _undecodable_argument(argv: Sequence[str]) -> str | None:
+    """The first argument that was not valid UTF-8 (Python keeps its bytes as surrogates),
+    unless it names an existing file: a file name may be any bytes."""
+    for arg in argv:
+        if any("\udc80" <= c <= "\udcff" for c in arg) and not os.path.exists(arg):
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return None
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    bad = _undecodable_argument(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        click.echo(f"policywatch: error: argument {bad!r} is not valid UTF-8", err=True)
+        return 2
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
@@ -852,9 +1067,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # commands that set their own status (crawl, check, serve --once)
         return exc.code if isinstance(exc.code, int) else 1
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `policywatch` alone: the whole help, readable, on stdout (asking for help is no error).
+        click.echo(exc.ctx.get_help())
+        return EXIT_OK
     except click.Abort:
         click.echo("policywatch: aborted", err=True)
-        return 130
+        return EXIT_INTERRUPTED
+    except Interrupted as exc:
+        click.echo(f"policywatch: {exc.format_message()}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         msg = exc.format_message().replace("\n", " ")
         if isinstance(exc, click.UsageError) and exc.ctx is not None:

@@ -13,8 +13,8 @@ from typing import ClassVar
 import pytest
 
 import scheduler
+from archive.api import Archive
 from archive.records import Capture, FetchKind
-from archive.store import Archive
 from tests.conftest import write_mirror_source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -200,6 +200,7 @@ def test_serve_once_crawls_and_delivers_a_report(
             )
     finally:
         hook.shutdown()
+        hook.server_close()
     assert code == 0, err
     (body,) = _Hook.received
     report = json.loads(body)
@@ -222,3 +223,133 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
     assert "policywatch demo" in block[0]
     test_cmd = block[1].split("#", 1)[0].strip()
     assert test_cmd in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("flag", "coloured"), [("always", True), ("never", False), ("auto", False)]
+)
+def test_color_is_honoured_when_piped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, filled: str, flag: str, coloured: bool
+) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("一、总体要求\n1.建设体育设施40处。\n", encoding="utf-8")
+    new.write_text("一、总体要求\n1.建设体育设施50处。\n", encoding="utf-8")
+    for args in (["diff", str(old), str(new)], ["report", "--db", filled]):
+        code, out, err = run(capsys, *args, "--color", flag)
+        assert code == 0, err
+        assert ("\x1b[" in out) is coloured, (args, out)
+    code, out, _ = run(capsys, "diff", str(old), str(new), "--no-color", "--color", "always")
+    assert "\x1b[" not in out  # the old spelling still works, and wins
+
+
+def test_report_shows_what_no_earlier_report_showed(
+    capsys: pytest.CaptureFixture[str], filled: str
+) -> None:
+    code, first, err = run(capsys, "report", "--db", filled, "--color", "never")
+    assert code == 0, err
+    assert first.startswith("政策变化报告") and "40处 → 50处" in first
+    code, again, _ = run(capsys, "report", "--db", filled)
+    assert (code, again.strip()) == (0, "无变化。")  # shown once, not again on every run
+    # Another scope has its own memory; --since shows a period and remembers nothing.
+    code, scoped, _ = run(capsys, "report", "--db", filled, "--source", "tj_binhai")
+    assert code == 0 and "40处 → 50处" in scoped
+    for _ in range(2):
+        code, out, _ = run(capsys, "report", "--db", filled, "--since", "all", "--lang", "en")
+        assert code == 0 and out.startswith("policywatch change report") and "40处 → 50处" in out
+    # A change that comes in afterwards is what the next plain report shows, and only it.
+    a = Archive.open(filled)
+    text = "一、总体要求\n1.建设体育设施60处。"
+    a.record(
+        Capture(
+            source_id="tj_binhai",
+            url=URL,
+            fetched_at=T0 + timedelta(days=5),
+            kind=FetchKind.CONTENT,
+            http_status=200,
+            body=text.encode(),
+            title="滨海新区2022年教育体育工作要点",
+            text=text,
+        )
+    )
+    a.close()
+    code, out, _ = run(capsys, "report", "--db", filled, "--format", "json")
+    data = json.loads(out)
+    (changed,) = data["sources"]["tj_binhai"]["changed"]
+    assert changed["diff"]["changes"][0]["old_value"] == "50处"
+
+
+def test_help_says_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "diff", "--help")
+    assert "latest two years" in " ".join(out.split())
+    assert "latest year before --to" in " ".join(out.split())
+    _, out, _ = run(capsys, "search", "--help")
+    assert "--limit" in out and "At most this many hits" in out
+
+
+def test_series_years_default_to_the_latest_before(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str
+) -> None:
+    a = Archive.open(sqlite_url)
+    for i, year in enumerate((2021, 2022, 2023)):
+        text = f"一、总体要求\n1.建设体育设施{40 + i}处。"
+        a.record(
+            Capture(
+                source_id="tj_binhai",
+                url=f"https://jtj.tjbh.gov.cn/contents/9930/{year}.html",
+                fetched_at=T0 + timedelta(days=i),
+                kind=FetchKind.CONTENT,
+                http_status=200,
+                body=text.encode(),
+                title=f"关于印发《滨海新区{year}年教育体育工作要点》的通知",
+                text=text,
+            )
+        )
+    [series] = a.series()
+    a.close()
+    for extra, pair in (
+        ([], ("41处", "42处")),
+        (["--to", "2022"], ("40处", "41处")),
+        (["--from", "2021"], ("40处", "42处")),
+    ):
+        code, out, err = run(
+            capsys,
+            "diff",
+            "--db",
+            sqlite_url,
+            "--series",
+            str(series.id),
+            *extra,
+            "--format",
+            "json",
+        )
+        assert code == 0, (extra, err)
+        [change] = [c for c in json.loads(out)["changes"] if "处" in (c.get("old_value") or "")]
+        assert (change["old_value"], change["new_value"]) == pair, extra
+
+
+def test_changes_columns_stay_aligned_past_two_digit_ids(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str
+) -> None:
+    a = Archive.open(sqlite_url)
+    for i in range(12):
+        text = f"一、总体要求\n1.建设体育设施{i}处。"
+        a.record(
+            Capture(
+                source_id="tj_binhai" if i % 2 else "xn_chengzhong",
+                url=f"{URL}?p={i % 3}",
+                fetched_at=T0 + timedelta(hours=i),
+                kind=FetchKind.CONTENT,
+                http_status=200,
+                body=text.encode(),
+                title="要点" * (1 + i % 4),
+                text=text,
+            )
+        )
+    a.close()
+    code, out, _ = run(capsys, "changes", "--db", sqlite_url)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 12
+    assert any("v10" in line for line in lines) and any("v-" in line for line in lines)
+    for marker in ("→", "https://", "tj_binhai", "xn_chengzhong"):
+        columns = {line.index(marker) for line in lines if marker in line}
+        assert len(columns) == 1, (marker, out)

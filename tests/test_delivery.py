@@ -42,9 +42,11 @@ REPORT = RenderedReport(
     subject=SUBJECT,
     text="二.(三).2 修改：建设40处 → 建设50处\n",
     html="<!doctype html><html><body><p>二.(三).2 修改：建设<del>40</del><ins>50</ins>处</p>"
-         "</body></html>",
-    json=json.dumps({"source": "tj_binhai", "changes": [{"path": "二.(三).2", "kind": "modified"}]},
-                    ensure_ascii=False),
+    "</body></html>",
+    json=json.dumps(
+        {"source": "tj_binhai", "changes": [{"path": "二.(三).2", "kind": "modified"}]},
+        ensure_ascii=False,
+    ),
 )
 PASSWORD = "pw-Zq8#hunter2-do-not-leak"
 HOOK_SECRET = "hook-secret-Xy7!never-shown"
@@ -91,8 +93,14 @@ def refusing_smtp_server() -> Iterator[int]:
     def refuse(server, session, envelope, mechanism, auth_data) -> AuthResult:
         return AuthResult(success=False, handled=False)
 
-    controller = Controller(MailSink(), hostname="127.0.0.1", port=free_port(), ready_timeout=5,
-                            authenticator=refuse, auth_require_tls=False)
+    controller = Controller(
+        MailSink(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        ready_timeout=5,
+        authenticator=refuse,
+        auth_require_tls=False,
+    )
     controller.start()
     yield controller.port
     controller.stop()
@@ -179,7 +187,8 @@ backoff = 0.01
 
 
 def test_email_arrives_as_multipart_text_and_html_with_chinese_subject(
-        tmp_path: Path, smtp_server: tuple[int, MailSink]) -> None:
+    tmp_path: Path, smtp_server: tuple[int, MailSink]
+) -> None:
     port, sink = smtp_server
     reporter = config(tmp_path, email_toml(port))["team-mail"]
     reporter.deliver(REPORT)
@@ -196,19 +205,23 @@ def test_email_arrives_as_multipart_text_and_html_with_chinese_subject(
     assert message["Message-ID"].endswith("@example.org>")
     assert message.get_content_type() == "multipart/alternative"
     # Text parts travel in canonical form (CRLF line ends, RFC 2046), so compare with "\n".
-    parts = {part.get_content_type(): part.get_content().replace("\r\n", "\n")
-             for part in message.iter_parts()}
+    parts = {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in message.iter_parts()
+    }
     assert parts == {"text/plain": REPORT.text, "text/html": REPORT.html + "\n"}
 
 
 def test_email_subject_from_page_text_cannot_inject_headers(
-        tmp_path: Path, smtp_server: tuple[int, MailSink]) -> None:
+    tmp_path: Path, smtp_server: tuple[int, MailSink]
+) -> None:
     port, sink = smtp_server
     hostile = RenderedReport("改了\r\nBcc: victim@example.net\n\n正文", "t", "<p>h</p>", "{}")
     config(tmp_path, email_toml(port))["team-mail"].deliver(hostile)
 
-    message = email.message_from_bytes(sink.envelopes[0].original_content,
-                                       policy=email.policy.default)
+    message = email.message_from_bytes(
+        sink.envelopes[0].original_content, policy=email.policy.default
+    )
     assert message["Bcc"] is None
     assert message["Subject"] == "改了 Bcc: victim@example.net 正文"
     assert sink.envelopes[0].rcpt_tos == ["a@example.org", "b@example.org"]
@@ -225,12 +238,16 @@ def test_email_to_a_closed_port_is_a_one_line_delivery_error(tmp_path: Path) -> 
 
 
 def test_email_password_env_unset_is_a_delivery_error(
-        tmp_path: Path, smtp_server: tuple[int, MailSink], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, smtp_server: tuple[int, MailSink], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PW_TEST_SMTP", raising=False)
     extra = 'username = "pw"\npassword_env = "PW_TEST_SMTP"'
     reporter = config(tmp_path, email_toml(smtp_server[0], extra))["team-mail"]
-    with pytest.raises(DeliveryError, match=r'^email "team-mail": environment variable '
-                                            r"PW_TEST_SMTP is not set or empty$"):
+    with pytest.raises(
+        DeliveryError,
+        match=r'^email "team-mail": environment variable '
+        r"PW_TEST_SMTP is not set or empty$",
+    ):
         reporter.deliver(REPORT)
     assert smtp_server[1].envelopes == []
 
@@ -240,8 +257,8 @@ def test_email_password_env_unset_is_a_delivery_error(
 
 
 def test_webhook_posts_the_json_signed_with_hmac(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PW_TEST_HOOK", HOOK_SECRET)
     receiver = http_receiver([200])
     reporter = config(tmp_path, webhook_toml(receiver.url, 'secret_env = "PW_TEST_HOOK"'))["hook"]
@@ -257,32 +274,37 @@ def test_webhook_posts_the_json_signed_with_hmac(
 
 
 def test_webhook_without_secret_sends_no_signature(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]
+) -> None:
     receiver = http_receiver([204])
     config(tmp_path, webhook_toml(receiver.url))["hook"].deliver(REPORT)
     assert "X-Policywatch-Signature" not in receiver.requests[0][1]
 
 
 def test_webhook_retries_5xx_then_succeeds(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]
+) -> None:
     receiver = http_receiver([500, 500, 200])
     config(tmp_path, webhook_toml(receiver.url, "retries = 2"))["hook"].deliver(REPORT)
     assert len(receiver.requests) == 3
 
 
 def test_webhook_retries_are_bounded(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]
+) -> None:
     receiver = http_receiver([503])
     reporter = config(tmp_path, webhook_toml(receiver.url, "retries = 2"))["hook"]
     with pytest.raises(DeliveryError) as caught:
         reporter.deliver(REPORT)
     assert len(receiver.requests) == 3
-    assert str(caught.value) == (f'webhook "hook": POST {receiver.url} failed after 3 attempts: '
-                                 "HTTP 503 Service Unavailable")
+    assert str(caught.value) == (
+        f'webhook "hook": POST {receiver.url} failed after 3 attempts: HTTP 503 Service Unavailable'
+    )
 
 
 def test_webhook_4xx_is_not_retried(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]
+) -> None:
     receiver = http_receiver([400, 200])
     reporter = config(tmp_path, webhook_toml(receiver.url, "retries = 2"))["hook"]
     with pytest.raises(DeliveryError) as caught:
@@ -302,7 +324,8 @@ def test_webhook_to_a_closed_port_is_a_one_line_delivery_error(tmp_path: Path) -
 
 
 def test_webhook_url_credentials_are_sent_but_never_shown(
-        tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]) -> None:
+    tmp_path: Path, http_receiver: Callable[[list[int]], Receiver]
+) -> None:
     receiver = http_receiver([401])
     secret_url = receiver.url.replace("http://", "http://bot:s3cr3t-pass@") + "?token=t0k3n-xyz"
     reporter = config(tmp_path, webhook_toml(secret_url))["hook"]
@@ -383,8 +406,11 @@ def test_report_stem_is_a_safe_file_name(subject: str, slug: str) -> None:
 
 
 def test_deliver_continues_past_a_failing_channel(tmp_path: Path) -> None:
-    reporters = config(tmp_path, webhook_toml(f"http://127.0.0.1:{free_port()}/x", "retries = 0")
-                       + '[[reporter]]\nname = "disk"\nkind = "files"\ndirectory = "out"\n')
+    reporters = config(
+        tmp_path,
+        webhook_toml(f"http://127.0.0.1:{free_port()}/x", "retries = 0")
+        + '[[reporter]]\nname = "disk"\nkind = "files"\ndirectory = "out"\n',
+    )
     errors = deliver(REPORT, reporters.values())
     assert len(errors) == 1
     assert errors[0].startswith('webhook "hook": POST http://127.0.0.1:')
@@ -410,24 +436,33 @@ def test_deliver_survives_a_channel_bug(tmp_path: Path) -> None:
 
 
 def test_secrets_never_appear_in_errors_reprs_or_logs(
-        tmp_path: Path, refusing_smtp_server: int,
-        http_receiver: Callable[[list[int]], Receiver],
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path,
+    refusing_smtp_server: int,
+    http_receiver: Callable[[list[int]], Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("PW_TEST_SMTP", PASSWORD)
     monkeypatch.setenv("PW_TEST_HOOK", HOOK_SECRET)
     failing = http_receiver([500])
-    reporters = config(tmp_path, (
-        email_toml(refusing_smtp_server, 'username = "pw"\npassword_env = "PW_TEST_SMTP"')
-        + webhook_toml(failing.url, 'secret_env = "PW_TEST_HOOK"\nretries = 1')
-        + webhook_toml(f"http://127.0.0.1:{free_port()}/x", 'secret_env = "PW_TEST_HOOK"')
-        .replace('name = "hook"', 'name = "hook-closed"')))
+    reporters = config(
+        tmp_path,
+        (
+            email_toml(refusing_smtp_server, 'username = "pw"\npassword_env = "PW_TEST_SMTP"')
+            + webhook_toml(failing.url, 'secret_env = "PW_TEST_HOOK"\nretries = 1')
+            + webhook_toml(
+                f"http://127.0.0.1:{free_port()}/x", 'secret_env = "PW_TEST_HOOK"'
+            ).replace('name = "hook"', 'name = "hook-closed"')
+        ),
+    )
 
     errors = deliver(REPORT, reporters.values())
 
     assert len(errors) == 3
-    assert errors[0].startswith(f'email "team-mail": login refused by 127.0.0.1:'
-                                f"{refusing_smtp_server}: 535")
+    assert errors[0].startswith(
+        f'email "team-mail": login refused by 127.0.0.1:{refusing_smtp_server}: 535'
+    )
     assert len(failing.requests) == 2
     shown = [*errors, caplog.text, *map(repr, reporters.values()), *map(str, reporters.values())]
     for text in shown:
@@ -451,68 +486,115 @@ def test_example_config_loads_and_documents_every_kind() -> None:
 
 BAD_CONFIGS = {
     "name missing": ('[[reporter]]\nkind = "files"\n', "reporter #1: name: missing"),
-    "name not text": ("[[reporter]]\nname = 3\n",
-                      "reporter #1: name: expected a string, got an integer"),
-    "name odd": ('[[reporter]]\nname = "a b"\n',
-                 'reporter #1: name: use letters, digits, "-", "_" or "." only'),
-    "name twice": (FILES + FILES,
-                   'reporter "f": name: duplicate (names must be unique in the file)'),
+    "name not text": (
+        "[[reporter]]\nname = 3\n",
+        "reporter #1: name: expected a string, got an integer",
+    ),
+    "name odd": (
+        '[[reporter]]\nname = "a b"\n',
+        'reporter #1: name: use letters, digits, "-", "_" or "." only',
+    ),
+    "name twice": (
+        FILES + FILES,
+        'reporter "f": name: duplicate (names must be unique in the file)',
+    ),
     "kind missing": ('[[reporter]]\nname = "x"\n', 'reporter "x": kind: missing'),
-    "kind unknown": ('[[reporter]]\nname = "x"\nkind = "smtp"\n',
-                     'reporter "x": kind: unknown kind "smtp" '
-                     "(expected one of: email, files, webhook)"),
+    "kind unknown": (
+        '[[reporter]]\nname = "x"\nkind = "smtp"\n',
+        'reporter "x": kind: unknown kind "smtp" (expected one of: email, files, webhook)',
+    ),
     "unknown key": (FILES + 'colour = "red"\n', 'reporter "f": colour: unknown key'),
-    "password in file": (MAIL + 'password = "hunter2"\n',
-                         'reporter "m": password: not allowed: put the secret in an environment '
-                         "variable and name it in password_env"),
+    "password in file": (
+        MAIL + 'password = "hunter2"\n',
+        'reporter "m": password: not allowed: put the secret in an environment '
+        "variable and name it in password_env",
+    ),
     "to missing": (MAIL.replace('to = ["a@example.org"]\n', ""), 'reporter "m": to: missing'),
-    "to a string": (MAIL.replace('["a@example.org"]', '"a@example.org"'),
-                    'reporter "m": to: expected a list of strings, got a string'),
+    "to a string": (
+        MAIL.replace('["a@example.org"]', '"a@example.org"'),
+        'reporter "m": to: expected a list of strings, got a string',
+    ),
     "to empty": (MAIL.replace('["a@example.org"]', "[]"), 'reporter "m": to: must not be empty'),
-    "to not an address": (MAIL.replace("a@example.org", "nobody"),
-                          'reporter "m": to: not an email address'),
+    "to not an address": (
+        MAIL.replace("a@example.org", "nobody"),
+        'reporter "m": to: not an email address',
+    ),
     "from missing": (MAIL.replace('from = "p@example.org"\n', ""), 'reporter "m": from: missing'),
     "port text": (MAIL + 'port = "25"\n', 'reporter "m": port: expected an integer, got a string'),
     "port bool": (MAIL + "port = true\n", 'reporter "m": port: expected an integer, got a boolean'),
-    "port range": (MAIL + "port = 70000\n",
-                   'reporter "m": port: must be from 1 to 65535, got 70000'),
-    "starttls text": (MAIL + 'starttls = "yes"\n',
-                      'reporter "m": starttls: expected true or false, got a string'),
-    "ssl and starttls": (MAIL + "ssl = true\nstarttls = true\n",
-                         'reporter "m": ssl: cannot be combined with starttls (pick one)'),
-    "username alone": (MAIL + 'username = "u"\n',
-                       'reporter "m": password_env: missing '
-                       "(username and password_env go together)"),
-    "password_env not a name": (MAIL + 'username = "u"\npassword_env = "hunter 2!"\n',
-                                'reporter "m": password_env: must name an environment variable '
-                                "(letters, digits, _)"),
-    "timeout zero": (MAIL + "timeout = 0\n",
-                     'reporter "m": timeout: must be more than 0 and at most 600, got 0'),
-    "timeout text": (MAIL + 'timeout = "30s"\n',
-                     'reporter "m": timeout: expected a number of seconds, got a string'),
-    "url missing": (HOOK.replace('url = "https://example.org/h"\n', ""),
-                    'reporter "h": url: missing'),
-    "url ftp": (HOOK.replace("https://", "ftp://"),
-                'reporter "h": url: must be an http:// or https:// URL'),
-    "url file": (HOOK.replace("https://example.org/h", "file:///etc/passwd"),
-                 'reporter "h": url: must be an http:// or https:// URL'),
-    "url no host": (HOOK.replace("https://example.org/h", "https:///h"),
-                    'reporter "h": url: has no host'),
-    "url bad port": (HOOK.replace("example.org", "example.org:http"),
-                     'reporter "h": url: has an invalid port'),
-    "retries negative": (HOOK + "retries = -1\n",
-                         'reporter "h": retries: must be from 0 to 10, got -1'),
-    "retries float": (HOOK + "retries = 1.5\n",
-                      'reporter "h": retries: expected an integer, got a number'),
-    "secret in file": (HOOK + 'secret = "s"\n',
-                       'reporter "h": secret: not allowed: put the secret in an environment '
-                       "variable and name it in secret_env"),
-    "directory missing": (FILES.replace('directory = "out"\n', ""),
-                          'reporter "f": directory: missing'),
-    "format unknown": (FILES + 'formats = ["pdf"]\n',
-                       'reporter "f": formats: unknown format "pdf" (expected text, html, json)'),
-    "format twice": (FILES + 'formats = ["json", "json"]\n',
-                     'reporter "f": formats: lists a format twice'),
+    "port range": (
+        MAIL + "port = 70000\n",
+        'reporter "m": port: must be from 1 to 65535, got 70000',
+    ),
+    "starttls text": (
+        MAIL + 'starttls = "yes"\n',
+        'reporter "m": starttls: expected true or false, got a string',
+    ),
+    "ssl and starttls": (
+        MAIL + "ssl = true\nstarttls = true\n",
+        'reporter "m": ssl: cannot be combined with starttls (pick one)',
+    ),
+    "username alone": (
+        MAIL + 'username = "u"\n',
+        'reporter "m": password_env: missing (username and password_env go together)',
+    ),
+    "password_env not a name": (
+        MAIL + 'username = "u"\npassword_env = "hunter 2!"\n',
+        'reporter "m": password_env: must name an environment variable (letters, digits, _)',
+    ),
+    "timeout zero": (
+        MAIL + "timeout = 0\n",
+        'reporter "m": timeout: must be more than 0 and at most 600, got 0',
+    ),
+    "timeout text": (
+        MAIL + 'timeout = "30s"\n',
+        'reporter "m": timeout: expected a number of seconds, got a string',
+    ),
+    "url missing": (
+        HOOK.replace('url = "https://example.org/h"\n', ""),
+        'reporter "h": url: missing',
+    ),
+    "url ftp": (
+        HOOK.replace("https://", "ftp://"),
+        'reporter "h": url: must be an http:// or https:// URL',
+    ),
+    "url file": (
+        HOOK.replace("https://example.org/h", "file:///etc/passwd"),
+        'reporter "h": url: must be an http:// or https:// URL',
+    ),
+    "url no host": (
+        HOOK.replace("https://example.org/h", "https:///h"),
+        'reporter "h": url: has no host',
+    ),
+    "url bad port": (
+        HOOK.replace("example.org", "example.org:http"),
+        'reporter "h": url: has an invalid port',
+    ),
+    "retries negative": (
+        HOOK + "retries = -1\n",
+        'reporter "h": retries: must be from 0 to 10, got -1',
+    ),
+    "retries float": (
+        HOOK + "retries = 1.5\n",
+        'reporter "h": retries: expected an integer, got a number',
+    ),
+    "secret in file": (
+        HOOK + 'secret = "s"\n',
+        'reporter "h": secret: not allowed: put the secret in an environment '
+        "variable and name it in secret_env",
+    ),
+    "directory missing": (
+        FILES.replace('directory = "out"\n', ""),
+        'reporter "f": directory: missing',
+    ),
+    "format unknown": (
+        FILES + 'formats = ["pdf"]\n',
+        'reporter "f": formats: unknown format "pdf" (expected text, html, json)',
+    ),
+    "format twice": (
+        FILES + 'formats = ["json", "json"]\n',
+        'reporter "f": formats: lists a format twice',
+    ),
     "top-level key": ('title = "x"\n', "title: unknown key (expected [[reporter]] tables)"),
     "reporter not tables": ("reporter = 3\n", "reporter: expected [[reporter]] tables"),
 }
@@ -520,7 +602,8 @@ BAD_CONFIGS = {
 
 @pytest.mark.parametrize(("toml", "expected"), BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())
 def test_bad_config_is_one_line_naming_file_reporter_and_field(
-        tmp_path: Path, toml: str, expected: str) -> None:
+    tmp_path: Path, toml: str, expected: str
+) -> None:
     with pytest.raises(ReporterConfigError) as caught:
         config(tmp_path, toml)
     assert str(caught.value) == f"{tmp_path / 'reporters.toml'}: {expected}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -48,6 +49,10 @@ class RenderedReport:
     text: str
     html: str  # self-contained and already escaped by the renderer
     json: str
+    # The outbox's idempotency key for this report on this channel: every re-send carries the
+    # same one (webhook-id, Message-ID, file name), so receivers can drop the duplicates.
+    key: str | None = None
+    created_at: datetime | None = None  # when the report was planned (file names, Date)
 
 
 class DeliveryError(PolicywatchError):
@@ -93,9 +98,12 @@ def reporter_help() -> dict[str, str]:
     return {kind: (cls.__doc__ or "").strip() for kind, cls in sorted(REPORTERS.items())}
 
 
-def load_reporters(path: str | Path) -> dict[str, Reporter]:
-    """Read a reporters TOML file into name -> configured reporter; raises ReporterConfigError."""
-    return read_reporters(path, REPORTERS)
+def load_reporters(path: str | Path, digests: dict[str, str] | None = None) -> dict[str, Reporter]:
+    """Read a reporters TOML file into name -> configured reporter; raises ReporterConfigError.
+
+    ``digests`` receives name -> "HH:MM" for the reporters in daily-digest mode.
+    """
+    return read_reporters(path, REPORTERS, digests)
 
 
 def deliver(report: RenderedReport, reporters: Iterable[Reporter]) -> list[str]:

@@ -128,20 +128,39 @@ class Fields:
             if key not in self._read:
                 hint = _SECRET_HINTS.get(key)
                 if hint:
-                    raise FieldError(key, f"not allowed: put the secret in an environment "
-                                          f"variable and name it in {hint}")
+                    raise FieldError(
+                        key,
+                        f"not allowed: put the secret in an environment "
+                        f"variable and name it in {hint}",
+                    )
                 raise FieldError(key, "unknown key")
 
 
 def _type_name(value: object) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-             list: "a list", dict: "a table"}
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
-def read_reporters(path: str | Path,
-                   registry: Mapping[str, type[Configurable]]) -> dict[str, Reporter]:
-    """Parse the reporters file at ``path`` into name -> reporter (``registry``: kind -> class)."""
+_DIGEST_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def read_reporters(
+    path: str | Path,
+    registry: Mapping[str, type[Configurable]],
+    digests: dict[str, str] | None = None,
+) -> dict[str, Reporter]:
+    """Parse the reporters file at ``path`` into name -> reporter (``registry``: kind -> class).
+
+    ``digests`` (when given) receives name -> "HH:MM" for reporters that want one daily digest
+    instead of a report per crawl (``digest = "08:00"``, any kind).
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -175,8 +194,13 @@ def read_reporters(path: str | Path,
             if cls is None:
                 known = ", ".join(sorted(registry))
                 raise FieldError("kind", f'unknown kind "{kind}" (expected one of: {known})')
+            digest = fields.text("digest", None)
+            if digest is not None and not _DIGEST_RE.fullmatch(digest):
+                raise FieldError("digest", 'expected a time of day as "HH:MM", e.g. "08:00"')
             reporter = cls.from_config(name, fields)
             fields.finish()
+            if digest is not None and digests is not None:
+                digests[name] = digest
         except FieldError as exc:
             raise ReporterConfigError(f"{path}: {label}: {exc}") from None
         reporters[name] = reporter

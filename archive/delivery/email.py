@@ -78,8 +78,9 @@ class EmailReporter:
                     smtp.starttls(context=create_default_context())
                 if self.username is not None and password is not None:
                     smtp.login(self.username, password)
-                smtp.send_message(message, parseaddr(self.sender)[1],
-                                  [parseaddr(a)[1] for a in self.to])
+                smtp.send_message(
+                    message, parseaddr(self.sender)[1], [parseaddr(a)[1] for a in self.to]
+                )
         except UnicodeError:
             # smtplib encodes AUTH as ASCII; the codec's message would quote part of the password.
             what = "username and password must be ASCII"
@@ -92,13 +93,15 @@ class EmailReporter:
         except smtplib.SMTPResponseException as exc:
             raise self._error(f"{where} answered {_reply(exc)}", password) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise self._error(f"cannot send via {where}: {exc or type(exc).__name__}",
-                              password) from None
+            raise self._error(
+                f"cannot send via {where}: {exc or type(exc).__name__}", password
+            ) from None
 
     def _connect(self) -> smtplib.SMTP:
         if self.ssl:
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                    context=create_default_context())
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=create_default_context()
+            )
         return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
 
     def _password(self) -> str | None:
@@ -124,8 +127,12 @@ def build_message(report: RenderedReport, sender: str, to: tuple[str, ...]) -> E
     message["Subject"] = one_line(report.subject) or "policywatch report"
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid("policywatch", domain=_domain(sender))
+    message["Date"] = format_datetime(report.created_at or datetime.now(UTC))
+    if report.key:
+        # Deterministic: a re-send after a crash is the same message to every mail client.
+        message["Message-ID"] = f"<{report.key}.policywatch@{_domain(sender)}>"
+    else:
+        message["Message-ID"] = make_msgid("policywatch", domain=_domain(sender))
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
     return message

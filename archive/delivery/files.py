@@ -53,15 +53,28 @@ class FilesReporter:
         """Write one file per format; all appear together or, on failure, none do."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            stem = _free_stem(self.directory, report_stem(report.subject, datetime.now(UTC)),
-                              [FORMATS[f][0] for f in self.formats])
-            _write_all(self.directory, {
-                f"{stem}.{FORMATS[f][0]}": getattr(report, FORMATS[f][1]) for f in self.formats
-            })
+            suffixes = [FORMATS[f][0] for f in self.formats]
+            if report.key:
+                # Named by the key: a re-send rewrites the same files with the same bytes and a
+                # different report can never land on them.
+                when, _, slug = report_stem(
+                    report.subject, report.created_at or datetime.now(UTC)
+                ).partition("-")
+                stem = f"{when}-{report.key}-{slug}"
+            else:
+                stem = _free_stem(
+                    self.directory, report_stem(report.subject, datetime.now(UTC)), suffixes
+                )
+            _write_all(
+                self.directory,
+                {f"{stem}.{FORMATS[f][0]}": getattr(report, FORMATS[f][1]) for f in self.formats},
+            )
         except OSError as exc:
-            raise DeliveryError(one_line(
-                f'files "{self.name}": cannot write to {self.directory}: '
-                f"{exc.strerror or exc}")) from None
+            raise DeliveryError(
+                one_line(
+                    f'files "{self.name}": cannot write to {self.directory}: {exc.strerror or exc}'
+                )
+            ) from None
 
 
 def report_stem(subject: str, now: datetime) -> str:

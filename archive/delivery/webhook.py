@@ -16,10 +16,17 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import IO, ClassVar, Self
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from archive.delivery import DeliveryError, RenderedReport, one_line
+from archive.delivery import DeliveryError, RenderedReport, chat, one_line
 from archive.delivery.config import FieldError, Fields
 
 SIGNATURE_HEADER = "X-Policywatch-Signature"
+# Standard Webhooks (standardwebhooks.com): a stable id per message, the send time, and
+# "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; a "whsec_" secret is base64 key material.
+ID_HEADER, TIMESTAMP_HEADER, STD_SIGNATURE_HEADER = (
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+)
 
 
 def _user_agent() -> str:
@@ -35,8 +42,15 @@ USER_AGENT = _user_agent()
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # urllib would turn a redirected POST into a GET without the body (301/302/303), so a
     # redirect is reported as a failure: the config should name the final URL.
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
-                         headers: Message, newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         return None
 
 
@@ -50,7 +64,9 @@ class WebhookReporter:
     Keys: url, secret_env (optional: the name of the environment variable holding the HMAC key;
     the body's HMAC-SHA256 is sent as ``X-Policywatch-Signature: sha256=<hex>``), timeout
     (seconds, default 10), retries (default 2; on 5xx and connection errors, never on 4xx),
-    backoff (seconds before the first retry, doubling after each, default 1).
+    backoff (seconds before the first retry, doubling after each, default 1), format ("json",
+    default: the report's JSON with Standard Webhooks headers; or a group bot: "dingtalk",
+    "wecom", "feishu", signed with secret_env where the bot supports it).
     """
 
     kind: ClassVar[str] = "webhook"
@@ -61,12 +77,15 @@ class WebhookReporter:
     timeout: float = 10.0
     retries: int = 2
     backoff: float = 1.0
+    format: str = "json"
 
     def __repr__(self) -> str:
         # The URL may carry credentials (userinfo, query token): show only the safe form.
-        return (f"WebhookReporter(name={self.name!r}, url={safe_url(self.url)!r}, "
-                f"secret_env={self.secret_env!r}, timeout={self.timeout!r}, "
-                f"retries={self.retries!r}, backoff={self.backoff!r})")
+        return (
+            f"WebhookReporter(name={self.name!r}, url={safe_url(self.url)!r}, "
+            f"secret_env={self.secret_env!r}, timeout={self.timeout!r}, "
+            f"retries={self.retries!r}, backoff={self.backoff!r})"
+        )
 
     @classmethod
     def from_config(cls, name: str, fields: Fields) -> Self:
@@ -78,50 +97,81 @@ class WebhookReporter:
             timeout=fields.seconds("timeout", 10.0, 600),
             retries=fields.integer("retries", 2, 0, 10),
             backoff=fields.seconds("backoff", 1.0, 60),
+            format=_format(fields.text("format", "json")),
         )
 
     def deliver(self, report: RenderedReport) -> None:
         """POST ``report.json``; retry 5xx and connection errors; raise DeliveryError at the end."""
-        request = self._request(report.json.encode("utf-8"))
         delay = self.backoff
         for attempt in range(1, self.retries + 2):
+            # Rebuilt per attempt: webhook-timestamp is the send time (receivers reject stale ones).
+            request = self._request_for(report)
             problem, retryable = self._post(request)
             if problem is None:
                 return
             if not retryable or attempt > self.retries:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
-                raise DeliveryError(one_line(
-                    f'webhook "{self.name}": POST {safe_url(self.url)} failed{tries}: {problem}'))
+                raise DeliveryError(
+                    one_line(
+                        f'webhook "{self.name}": POST {safe_url(self.url)} failed{tries}: {problem}'
+                    )
+                )
             time.sleep(delay)
             delay *= 2
 
-    def _request(self, body: bytes) -> urllib.request.Request:
+    def _request_for(self, report: RenderedReport) -> urllib.request.Request:
+        if self.format == "json":
+            return self._request(report.json.encode("utf-8"), report.key)
+        query, body = chat.build(self.format, report, self._secret())
+        return self._request(body, None, query=query, sign=False)
+
+    def _secret(self) -> str | None:
+        if self.secret_env is None:
+            return None
+        secret = os.environ.get(self.secret_env)
+        if not secret:
+            raise DeliveryError(
+                f'webhook "{self.name}": environment variable {self.secret_env} is not set or empty'
+            )
+        return secret
+
+    def _request(
+        self, body: bytes, key: str | None = None, *, query: str = "", sign: bool = True
+    ) -> urllib.request.Request:
         parts = urlsplit(self.url)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
         }
-        if self.secret_env is not None:
-            secret = os.environ.get(self.secret_env)
-            if not secret:
-                raise DeliveryError(f'webhook "{self.name}": environment variable '
-                                    f"{self.secret_env} is not set or empty")
+        timestamp = str(int(time.time()))
+        if key is not None:
+            headers[ID_HEADER] = key
+            headers[TIMESTAMP_HEADER] = timestamp
+        secret = self._secret() if sign else None
+        if secret is not None:
             digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
             headers[SIGNATURE_HEADER] = f"sha256={digest}"
+            if key is not None:
+                headers[STD_SIGNATURE_HEADER] = standard_signature(secret, key, timestamp, body)
         if parts.username is not None:
             # urllib does not send URL userinfo itself; turn it into Basic auth and drop it.
             userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
             headers["Authorization"] = "Basic " + base64.b64encode(userinfo.encode()).decode()
         netloc = parts.netloc.rpartition("@")[2]
-        url = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        full_query = "&".join(q for q in (parts.query, query) if q)
+        url = urlunsplit((parts.scheme, netloc, parts.path or "/", full_query, ""))
         return urllib.request.Request(url, data=body, headers=headers, method="POST")
 
     def _post(self, request: urllib.request.Request) -> tuple[str | None, bool]:
         """One attempt: (None, _) on success, else (what failed, whether to retry)."""
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
-                response.read(65536)  # drain a little so the server sees a clean close
-                return None, False
+                answer = response.read(65536)  # drain a little so the server sees a clean close
+            if self.format != "json":
+                problem = chat.answer_error(self.format, answer)
+                if problem:
+                    return problem, True  # rate limits among them: the outbox retries later
+            return None, False
         except urllib.error.HTTPError as exc:
             exc.close()
             status = f"HTTP {exc.code} {exc.reason}".strip()
@@ -134,11 +184,24 @@ class WebhookReporter:
             return f"{type(exc).__name__}: {exc}", True
 
 
+def standard_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
+    """The Standard Webhooks ``webhook-signature`` value: ``v1,<base64 HMAC-SHA256>``."""
+    key = base64.b64decode(secret[6:]) if secret.startswith("whsec_") else secret.encode("utf-8")
+    signed = msg_id.encode() + b"." + timestamp.encode() + b"." + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
 def safe_url(url: str) -> str:
     """``url`` without userinfo, query or fragment: fit for error messages and logs."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _format(value: str) -> str:
+    if value not in chat.FORMATS:
+        raise FieldError("format", f'unknown format "{value}" (expected {", ".join(chat.FORMATS)})')
+    return value
 
 
 def _http_url(url: str) -> str:
