@@ -1,191 +1,44 @@
-"""Government-site chrome as data, and the one function that strips it from text lines.
+"""Chrome for the extractor: the shared line vocabulary, plus the structural twins of its families.
 
-Chrome is what a bureau's CMS prints around every article: breadcrumbs, prev/next links,
-info bars, counters, print/close buttons, share bars and the site footer. Each family below
-is a tuple of patterns with the reason it exists; ``strip_chrome`` applies them all.
-Structural twins of these families (class/id tokens of chrome blocks) live here too, so a
-new CMS quirk is one line of data, not code. Patterns match simplified and traditional
-script alike: pages are kept as published.
+What a chrome *line* is lives in :mod:`archive.text.chrome`, the one vocabulary the extractor
+and the archive's normaliser share; it is re-exported here for the extraction modules. This
+module adds what only an HTML extractor needs: the class/id words of blocks that hold only
+chrome, pruned before extraction, so a new CMS quirk is one line of data, not code.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
-import opencc
+from archive.text.chrome import (
+    CHROME_LINE,
+    CLOCK,
+    DATE,
+    DATE_LINE,
+    FOOTER_STRONG,
+    FOOTER_WEAK,
+    INFO_TABLE_LABELS,
+    INLINE_CHROME,
+    both_scripts,
+    chrome_flags,
+    is_chrome_line,
+    strip_chrome,
+)
 
 __all__ = [
     "BLOCK_FRAGMENTS",
     "BLOCK_WORDS",
     "CHROME_LINE",
+    "CLOCK",
+    "DATE",
+    "DATE_LINE",
     "FOOTER_STRONG",
     "FOOTER_WEAK",
     "INFO_TABLE_LABELS",
     "INLINE_CHROME",
     "both_scripts",
+    "chrome_flags",
     "is_chrome_line",
     "strip_chrome",
 ]
-
-_C = "[:：]"  # both colon widths occur, often on the same site
-
-# "您现在的位置:首页>教育": the breadcrumb trail above the article.
-BREADCRUMB = (
-    rf"^(?:您现在的位置|您的位置|您的当前位置|当前位置|现在位置|所在位置|當前位置|您現在的位置){_C}?",
-)
-# 上一篇/下一篇 links, including the empty "上一条:" a CMS prints on the first/last article.
-PREV_NEXT = (
-    rf"^(?:上一篇|下一篇|上一条|下一条|上一頁|下一頁|上一页|下一页|上篇|下篇|上一則|下一則){_C}?",
-    r"^(?:首页|首頁)\s*[|｜]?\s*上一[页頁]",  # the list pager some CMSs print under articles
-)
-# Visit counters change on every fetch, so they would also fake a new version daily.
-COUNTERS = (
-    r"(?:浏览次数|瀏覽次數|访问量|訪問量|访问次数|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|阅读量|閱讀量)",
-)
-# The font-size switcher and print/close/favourite buttons of the article toolbar.
-TOOLBAR = (
-    r"【?\s*字[体號号體]\s*[:：]?\s*[\[【]?\s*大\s*[\]】]?\s*[\[【]?\s*中\s*[\]】]?\s*[\[【]?\s*小",
-    r"^字[号號][:：]?\s*默认",
-    r"[【\[](?:打印本页|打印本頁|打印|关闭窗口|關閉窗口|关闭|關閉|收藏本页|返回顶部|返回頂部)[】\]]",
-    r"^(?:打印本页|打印本頁|关闭窗口|關閉窗口|打印|关闭|關閉|收藏|返回顶部)(?:\s*[|｜]\s*\S{2,4})*$",
-    r"返回首页|设为首页|加入收藏|添加收藏夹|无障碍浏览",
-)
-# Share bars and the QR code box.
-SHARE = (
-    r"^分享到",
-    r"扫一扫在手机打开当前页|掃一掃在手機打開當前頁|微信扫一扫|用手机扫描二维码|扫描二维码分享",
-)
-# Editor credits: "(责任编辑:admin)", "【编辑：姚昊】" close the article but are not policy text.
-EDITOR = (
-    rf"^[（(【\[]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|校对|校對|审核|審核|录入|錄入){_C}",
-)
-# The info bar under the heading: 发布时间/来源/作者 … as one short line. Its values are
-# read as metadata before the text is cleaned (crawler.metadata), so nothing is lost.
-INFO_BAR = (
-    rf"^(?:发布时间|發布時間|发布日期|發布日期|发表时间|来源|來源|信息来源|文章来源|作者|"
-    rf"来源于|字号|打印){_C}.{{0,60}}$",
-    # the 信息公开 table above the text, when an extractor prints it as rows
-    rf"^(?:索引号|发布机构|发文字号|成文日期|主题分类|公开方式|有效性|发文机关){_C}",
-    rf"(?:发布时间|發布時間|发布日期|發布日期){_C}\s*\d{{4}}.{{0,80}}(?:来源|來源|作者|浏览|点击){_C}?",
-    # a bare timestamp with clock time ("2020-01-02 17:11"); a 落款 date has no clock time
-    r"^\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}日?\s*\d{1,2}:\d{2}(?::\d{2})?"
-    rf"(?:\s+(?:来源|來源){_C}.{{0,40}})?$",
-)
-# Boilerplate headings of the related-articles box.
-RELATED = (r"^(?:相关稿件|相关阅读|相关链接|相关文章|相關文章|相关新闻|推荐阅读|热点推荐)$",)
-# Disclaimers printed under every article of news-style portals.
-DISCLAIMER = (
-    r"^[-•·\s]*凡本网注明",
-    r"^[-•·\s]*本网转载",
-    r"^[-•·\s]*如涉及作品内容、版权",
-    r"^[-•·\s]*免责声明",
-    r"推荐使用IE\d*及以上版本浏览器|建议使用.{0,20}浏览器|分辨率.{0,10}浏览",
-)
-# Site footer lines that never occur in policy text.
-FOOTER_STRONG = (
-    r"版权所有|版權所有|Copyright|©",
-    rf"主办单位{_C}|主辦單位{_C}|承办单位{_C}|承辦單位{_C}|主办{_C}|承办{_C}|技术支持{_C}|技術支持{_C}",
-    r"网站标识码|網站標識碼|ICP备|ICP證|ICP证|公网安备|公網安備|政府网站标识码",
-    r"^(?:网站地图|網站地圖|联系我们|關於我們|关于我们|网站声明|隐私声明)(?:\s*[|｜]|$)",
-)
-# Contact lines are footer only next to a strong footer line: a notice may legitimately end
-# with "联系电话：…" for applicants, so these alone never make a line chrome.
-FOOTER_WEAK = (
-    rf"^(?:联系方式|联系电话|联系地址|地址|邮编|邮政编码|电话|传真|E-?mail|电子邮箱|聯繫電話|地址){_C}",
-)
-
-# Label cells of the 信息公开 table printed above the article (label cell, value cell). A
-# table of these pairs is metadata: crawler.metadata reads it before pruning, and the
-# extractor drops it so it is never returned as body. Exact cell texts, so a body table's
-# "项目名称" or "学校名称" column is not one of them.
-INFO_TABLE_LABELS = (
-    "索引号",
-    "统一编号",
-    "名称",
-    "标题",
-    "文件名称",
-    "发布机构",
-    "发文机关",
-    "发文单位",
-    "发布单位",
-    "所属机构",
-    "信息来源",
-    "来源",
-    "文号",
-    "发文字号",
-    "发文号",
-    "成文日期",
-    "发布日期",
-    "发文日期",
-    "公开日期",
-    "生效日期",
-    "实施日期",
-    "废止日期",
-    "失效日期",
-    "主题分类",
-    "信息分类",
-    "组配分类",
-    "体裁分类",
-    "服务对象分类",
-    "主题词",
-    "关键词",
-    "公开方式",
-    "公开范围",
-    "公开时限",
-    "有效性",
-    "时效性",
-    "效力状态",
-)
-
-# Traditional-script pages print the same chrome converted by their CMS; deriving the
-# variants keeps one list of data instead of two drifting ones.
-_CONVERTERS = tuple(opencc.OpenCC(c) for c in ("s2t", "s2tw", "s2hk"))
-
-
-def both_scripts(patterns: Iterable[str]) -> tuple[str, ...]:
-    """The patterns plus their traditional-script variants, deduplicated, order kept."""
-    out: dict[str, None] = {}
-    for pattern in patterns:
-        out[pattern] = None
-        for conv in _CONVERTERS:
-            out[conv.convert(pattern)] = None
-            # OpenCC's phrase table knows only one form of a word (发布 → 發佈), but Taiwan
-            # writes 發布 (the Ministry of Education standard): converting character by
-            # character adds the form without the phrase table's choice.
-            out["".join(map(conv.convert, pattern))] = None
-    return tuple(out)
-
-
-def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in both_scripts(patterns)), re.I)
-
-
-CHROME_LINE = _compile(
-    (
-        *BREADCRUMB,
-        *PREV_NEXT,
-        *COUNTERS,
-        *TOOLBAR,
-        *SHARE,
-        *EDITOR,
-        *INFO_BAR,
-        *RELATED,
-        *DISCLAIMER,
-        *FOOTER_STRONG,
-    )
-)
-_FOOTER_STRONG = _compile(FOOTER_STRONG)
-_FOOTER_WEAK = _compile(FOOTER_WEAK)
-# Chrome glued to the end of a body line: "…成为现实。 (责任编辑:admin) |".
-INLINE_CHROME = _compile(
-    (
-        rf"\s*[（(]\s*(?:责任编辑|责编|编辑){_C}[^）)]*[）)]\s*[|｜]?\s*$",
-        rf"\s*[【\[](?:编辑|责任编辑){_C}[^】\]]*[】\]]\s*$",
-    )
-)
-# A chrome line is short; a long line that merely mentions 点击数 is body text.
-_MAX_CHROME_LEN = 120
 
 # class/id words of blocks that hold only chrome, for structural pruning before extraction.
 # Matched against whole words of a class/id split on space, "-" and "_" ("nav" must not hit
@@ -244,41 +97,3 @@ BLOCK_WORDS = frozenset(
 )
 # Distinctive fragments that also match inside CamelCase names ("BreadcrumbNav").
 BLOCK_FRAGMENTS = ("breadcrumb", "footer", "copyright", "friendlink", "bdshare", "qrcode")
-
-
-def is_chrome_line(line: str) -> bool:
-    """True when a whole line is government-site chrome (strong families only)."""
-    text = line.strip()
-    if not text:
-        return False
-    if len(text) > _MAX_CHROME_LEN:
-        return False
-    return CHROME_LINE.search(text) is not None
-
-
-def _strip_inline(line: str) -> str:
-    return INLINE_CHROME.sub("", line).rstrip(" |｜")
-
-
-def _is_footer_run_line(line: str) -> bool:
-    return len(line) <= _MAX_CHROME_LEN and (
-        _FOOTER_WEAK.search(line) is not None or is_chrome_line(line)
-    )
-
-
-def _trim_footer_run(lines: list[str]) -> list[str]:
-    """Drop a trailing block of contact lines when it sits next to a strong footer line."""
-    end = len(lines)
-    while end and _is_footer_run_line(lines[end - 1]):
-        end -= 1
-    tail = lines[end:]
-    if any(_FOOTER_STRONG.search(t) for t in tail) or all(is_chrome_line(t) for t in tail):
-        return lines[:end]
-    return lines
-
-
-def strip_chrome(lines: Iterable[str]) -> list[str]:
-    """Remove chrome lines and trailing chrome fragments; keep every other line as is."""
-    kept = [s for s in (_strip_inline(raw.strip()) for raw in lines) if s]
-    kept = _trim_footer_run(kept)
-    return [s for s in kept if not is_chrome_line(s)]

@@ -1,15 +1,18 @@
 """Extraction stage: page bytes or text → ExtractedText (title, body, metadata, attachments).
 
-trafilatura does the main-text work, wrapped in a layer for Chinese government sites:
-before it, broken markup is repaired and known chrome blocks are pruned (crawler.chrome
-words plus the source's own ``prune_xpath``); after it, chrome lines are stripped and the
-result is checked against our own densest-block reading of the page, which replaces it
-when trafilatura returns almost nothing or the whole page. Pure: no Scrapy import.
+Broken markup is repaired, then known chrome blocks, 信息公开 tables and link directories are
+pruned (crawler.chrome words plus the source's own ``prune_xpath``). Our own reading of the
+body (crawler.blocks: densest block, anchored on the printed headline, widened over split
+containers) is compared with trafilatura's reading of the same column when the body is
+short; trafilatura's lines win unless they are almost nothing, the whole page or merged
+cells. On a long body our reading decides alone. Chrome lines are stripped from the result.
+Pure: no Scrapy import.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -18,8 +21,9 @@ from lxml import html as lxml_html
 
 from crawler import chrome
 from crawler.attachments import Attachment, find_attachments
+from crawler.blocks import choose_block
 from crawler.encoding import DecodeError, decode_html
-from crawler.metadata import LABEL_WORDS, find_title, read_metadata, text_lines
+from crawler.metadata import find_title, read_metadata, text_lines
 
 __all__ = [
     "Attachment",
@@ -55,6 +59,7 @@ class ExtractedText:
     index_number: str | None
     attachments: tuple[Attachment, ...]
     encoding: str | None
+    replaced_bytes: int = 0  # undecodable bytes shown as U+FFFD (crawler.encoding)
 
 
 _DEFAULT = ExtractOptions()
@@ -74,8 +79,6 @@ _DROP_TAGS = (
     "input",
     "textarea",
 )
-_PUNCT = re.compile(r"[，。；：、！？,;]")
-_CONTAINERS = ("div", "td", "article", "section", "main", "table", "tbody", "body", "center")
 _SENTENCE = re.compile(r"[。，；！？,;]")
 _TABLE_ROW = re.compile(r"^\|(.*)\|$")
 _WS = re.compile(r"\s+")
@@ -85,6 +88,8 @@ _MIN_SHARE = 0.6
 _WHOLE_PAGE = 1.6
 # A trafilatura line this many times longer than our longest paragraph is merged cells.
 _MERGED = 1.5
+_SCOPE_LEVELS = 2  # trafilatura reads our block's grandparent
+_SECOND_OPINION_MAX = 3000  # characters of our reading above which trafilatura is not asked
 # A 信息公开 label cell: the label alone ("文号：") or with its value in the same cell.
 _INFO_LABEL = re.compile(
     "("
@@ -93,15 +98,6 @@ _INFO_LABEL = re.compile(
 )
 # A label cell, or a list item holding label and value, is short (a value may be a title).
 _LABEL_CELL_CHARS = 200
-_LABEL_COLON = re.compile(
-    "(?:"
-    + "|".join(
-        sorted(
-            {*chrome.both_scripts(chrome.INFO_TABLE_LABELS), *LABEL_WORDS}, key=len, reverse=True
-        )
-    )
-    + r")\s*[:：]"
-)
 
 
 def repair_markup(html: str) -> str:
@@ -129,7 +125,8 @@ def _is_chrome_block(el: lxml_html.HtmlElement) -> bool:
 def _cell_text(cell: lxml_html.HtmlElement) -> str:
     """A label cell's text without spaces; "" for any other cell, read no further than needed."""
     # Layout tables nest the whole page in cells: reading each of them would cost O(n²).
-    parts, size = [], 0
+    parts: list[str] = []
+    size = 0
     for text in cell.itertext():
         if not parts and not (text := _WS.sub("", text)):
             continue
@@ -188,6 +185,68 @@ def _drop_info_tables(tree: lxml_html.HtmlElement) -> None:
                     row.drop_tree()
 
 
+# A link directory ("中国政府网 / 国家部委网站 / 外交部 国防部 …"): a run of at least this many
+# sibling lines that are nothing but short links, with this many links in all.
+_DIRECTORY_LINES = 5
+_DIRECTORY_LINKS = 8
+_DIRECTORY_LINK_CHARS = 15  # average link text: ministry and city names, not headlines
+_DIRECTORY_LINE_CHARS = 60
+
+
+def _link_line(el: lxml_html.HtmlElement) -> int:
+    """Links of a line that is nothing but short links; 0 for any other element."""
+    chars = 0
+    for text in el.itertext():  # stops early: a body paragraph is never read to its end
+        chars += len("".join(text.split()))
+        if chars > _DIRECTORY_LINE_CHARS:
+            return 0
+    anchors = [el] if el.tag == "a" else list(el.iter("a"))
+    links = sum(len("".join(a.text_content().split())) for a in anchors)
+    ok = anchors and chars and links == chars and links <= _DIRECTORY_LINK_CHARS * len(anchors)
+    return len(anchors) if ok else 0
+
+
+def _drop_link_directories(tree: lxml_html.HtmlElement) -> None:
+    """Drop runs of link-only sibling lines: a portal's directory, even inside the body."""
+    # A directory line is a link, or holds links one or two levels down (li > a, dt > h4 > a).
+    bearing: set[lxml_html.HtmlElement] = set()  # links and their two nearest ancestors
+    parents: dict[lxml_html.HtmlElement, None] = {}
+    for a in tree.iter("a"):
+        bearing.add(a)
+        node = a
+        for level in range(3):
+            node = node.getparent()
+            if node is None:
+                break
+            if level < 2:
+                bearing.add(node)
+            if len(node) >= _DIRECTORY_LINES:
+                parents[node] = None
+    doomed: list[lxml_html.HtmlElement] = []
+    for parent in parents:
+        if sum(1 for c in parent if c in bearing) < _DIRECTORY_LINES:
+            continue  # too few lines with links to hold a directory
+        run: list[lxml_html.HtmlElement] = []
+        links = 0
+        for child in [*parent, None]:
+            if child is not None and child.tag == "br":
+                if run:
+                    run.append(child)  # a line break neither extends nor ends a run
+                continue
+            n = _link_line(child) if child in bearing else 0
+            if n:
+                run.append(child)  # type: ignore[arg-type]
+                links += n
+                continue
+            lines = sum(1 for r in run if r.tag != "br")
+            if lines >= _DIRECTORY_LINES and links >= _DIRECTORY_LINKS:
+                doomed += run
+            run, links = [], 0
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
 def _prune(tree: lxml_html.HtmlElement, options: ExtractOptions) -> None:
     """Drop scripts, the source's prune_xpath blocks, 信息公开 tables and chrome blocks."""
     etree.strip_elements(tree, *_DROP_TAGS, etree.Comment, with_tail=False)
@@ -221,36 +280,25 @@ def _prune(tree: lxml_html.HtmlElement, options: ExtractOptions) -> None:
         # A wrapper named "main-side" may hold the article: never prune most of the page.
         if el.getparent() is not None and len(el.text_content()) < max(400, total * 0.3):
             el.drop_tree()
+    _drop_link_directories(tree)  # last: menus and footers named as such are gone already
 
 
-def _densest_block(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    """Our own reading: the container whose own paragraphs carry the most sentences."""
-    scores: dict[lxml_html.HtmlElement, float] = {}
-    for el in tree.iter("p", "div", "td", "span", "font", "li", "br"):
-        own = (el.text or "") + "".join(c.tail or "" for c in el)
-        if el.tag == "br":
-            own = el.tail or ""
-        punct = len(_PUNCT.findall(own))
-        if punct and ("：" in own or ":" in own):  # "文号：" is a label, not a sentence
-            punct -= len(_LABEL_COLON.findall(own))
-        if punct == 0:
-            continue
-        parent = el.getparent()
-        for weight, node in (
-            (1.0, parent if el.tag in ("br", "span", "font") else el),
-            (0.5, parent),
-            (0.25, parent.getparent() if parent is not None else None),
-        ):
-            while node is not None and node.tag not in _CONTAINERS and node.tag != "p":
-                node = node.getparent()
-            if node is not None:
-                scores[node] = scores.get(node, 0.0) + weight * punct
-    if not scores:
-        return None
-    best = max(scores, key=scores.__getitem__)
-    while best.tag == "p" and best.getparent() is not None:
-        best = best.getparent()
-    return best
+@functools.lru_cache(maxsize=8)
+def _trafilatura_options(favor_recall: bool, include_tables: bool):  # type: ignore[no-untyped-def]
+    """trafilatura's settings object, built once: building it per page re-reads its config."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="txt",
+        # Its fallback comparison (readability/justext) re-reads the page we already read
+        # ourselves: _choose compares with our densest-block reading instead.
+        fast=True,
+        recall=favor_recall,
+        tables=include_tables,
+        comments=False,
+        with_metadata=False,
+        dedup=False,
+    )
 
 
 def _trafilatura_lines(
@@ -258,19 +306,9 @@ def _trafilatura_lines(
 ) -> list[str]:
     import trafilatura  # lazy: importing it costs ~0.5 s and pure helpers need none of it
 
-    out = (
-        trafilatura.extract(
-            tree,
-            url=url,
-            favor_recall=options.favor_recall,
-            include_tables=options.include_tables,
-            include_comments=False,
-            with_metadata=False,
-            deduplicate=False,
-            output_format="txt",
-        )
-        or ""
-    )
+    # The URL only resolves links and feeds metadata, neither of which plain text uses.
+    settings = _trafilatura_options(options.favor_recall, options.include_tables)
+    out = trafilatura.extract(tree, options=settings) or ""
     lines = []
     for raw in out.splitlines():
         line = raw.strip()
@@ -279,6 +317,27 @@ def _trafilatura_lines(
         if line and set(line) - set("|-: "):
             lines.append(line)
     return lines
+
+
+def _scope(
+    tree: lxml_html.HtmlElement, block: lxml_html.HtmlElement | None
+) -> lxml_html.HtmlElement:
+    """What trafilatura reads: the column around our block, not the whole portal page.
+
+    It re-reads every node it is given (its cost grows with the page, and heavy portals
+    carry five times more markup than article); it is our second opinion on the body, which
+    lies in our block or next to it, so two levels up is as much as it needs.
+    """
+    if block is None:
+        return tree
+    scope = block
+    for _ in range(_SCOPE_LEVELS):
+        if scope.getparent() is None or scope.getparent().tag in ("body", "html"):
+            break
+        scope = scope.getparent()
+    page = lxml_html.document_fromstring("<html><body></body></html>")
+    page.find("body").append(scope)  # moved, not copied: nothing reads the page after this
+    return page
 
 
 def _drop_title(lines: list[str], title: str) -> list[str]:
@@ -336,10 +395,12 @@ def _regroup(theirs: list[str], ours: list[str]) -> list[str]:
     """
     mine = [_WS.sub("", ln) for ln in ours]
     whole = "".join(mine)
-    starts, ends, offset = {}, {}, 0
-    for i, line in enumerate(mine):
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    offset = 0
+    for i, mline in enumerate(mine):
         starts.setdefault(offset, i)
-        offset += len(line)
+        offset += len(mline)
         ends[offset] = i
     exact = set(mine)
     out: list[str] = []
@@ -398,9 +459,13 @@ def extract_html(
     meta = read_metadata(tree, url, page_lines)
     attachments = find_attachments(tree, url)
     _prune(tree, options)
-    block = _densest_block(tree) if options.fallback else None
+    block = choose_block(tree, title) if options.fallback else None
     ours = text_lines(block) if block is not None else []
-    theirs = _trafilatura_lines(tree, url, options)
+    # trafilatura's cost grows with the text, and on a long body our reading decides anyway
+    # (on every gold page over this size both readings gave the same text): it is asked
+    # only about short or missing bodies, where a second opinion changes the result.
+    long_body = _chars(ours) >= _SECOND_OPINION_MAX
+    theirs = [] if long_body else _trafilatura_lines(_scope(tree, block), url, options)
     # Only the link text as shown: a body heading may equal a file's name without suffix.
     names = {_WS.sub("", a.name) for a in attachments}
     lines = _clean(
@@ -427,4 +492,8 @@ def extract(
 ) -> ExtractedText:
     """Decode page bytes (DecodeError when impossible) and extract them."""
     decoded = decode_html(body, content_type, override=encoding)
-    return replace(extract_html(decoded.text, url, options), encoding=decoded.encoding)
+    return replace(
+        extract_html(decoded.text, url, options),
+        encoding=decoded.encoding,
+        replaced_bytes=decoded.replaced_bytes,
+    )

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archive.records import FetchKind
+
 
 @dataclass(slots=True)
 class FetchedPage:
     """One fetch of a policy page (or a failed attempt at one).
 
-    ``kind`` is the archive's FetchKind value: content, not_modified, gone or error.
+    ``kind`` says what the fetch was: content, not modified, gone or an error.
     """
 
     source_id: str
     url: str
     fetched_at: datetime
-    kind: str
+    kind: FetchKind
     status: int | None = None
     final_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict, repr=False)

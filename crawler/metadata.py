@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-from crawler.chrome import both_scripts
+from crawler.chrome import CLOCK, DATE, both_scripts
 
 __all__ = [
     "LABEL_WORDS",
     "PageMeta",
     "find_title",
+    "is_info_bar",
     "labelled_fields",
     "read_metadata",
     "text_lines",
@@ -81,7 +83,13 @@ LABEL_WORDS = (*_ALL_LABELS, *BAR_DATE_LABELS, *_BAR_WORDS)
 _VALUE_END = re.compile(
     "|".join(re.escape(lab) for lab in _ALL_LABELS) + "|" + "|".join(_BAR_WORDS) + r"|【|\||｜|\s|$"
 )
-_LABEL_RE = re.compile("(" + "|".join(re.escape(lab) for lab in _ALL_LABELS) + r")\s*[:：]\s*")
+# A label may be padded with spaces between its characters ("索 引 号："); each gap is one
+# bounded run of spaces between literal characters, so matching stays linear.
+_LABEL_RE = re.compile(
+    "("
+    + "|".join("[ \u3000\xa0]{0,3}".join(map(re.escape, lab)) for lab in _ALL_LABELS)
+    + r")\s*[:：]\s*"
+)
 _BAR_DATE_RE = re.compile(r"(?:^|(?<=[\s|｜】]))(" + "|".join(BAR_DATE_LABELS) + r")\s*[:：]\s*")
 _BAR_MATE = re.compile("(?:" + "|".join((*_ALL_LABELS, *_BAR_WORDS)) + r")\s*[:：]")
 # Meta tags that CMSs fill with the article's own fields.
@@ -109,8 +117,10 @@ _URL_DATE = (
 )
 # <title> separators between article title, column and site name. A bare "-" only
 # separates when a site-like name follows, so "1-10月…" stays whole.
+# (?<!\s): a match starts where a whitespace run starts, so a run of n spaces is scanned once,
+# not once per position (quadratic).
 _TITLE_SEP = re.compile(
-    r"\s*(?:_{1,2}|\||｜|--|——|—|\s-\s|\s–\s|-(?=[^-]{2,30}(?:网|網|网站|官网|官方网站|门户网站)\s*$))\s*"
+    r"(?<!\s)\s*(?:_{1,2}|\||｜|--|——|—|\s-\s|\s–\s|-(?=[^-]{2,30}(?:网|網|网站|官网|官方网站|门户网站)\s*$))\s*"
 )
 _BLOCKS = frozenset(
     {
@@ -176,7 +186,9 @@ def text_lines(node: lxml_html.HtmlElement) -> list[str]:
             parts.append(el.tail)
 
     walk(node)
-    lines = (_WS.sub(" ", ln.replace("\xa0", " ")).strip() for ln in "".join(parts).split("\n"))
+    # Most of the split pieces are empty (block boundaries): only the rest pay the regex.
+    pieces = (p for p in "".join(parts).split("\n") if p and not p.isspace())
+    lines = (_WS.sub(" ", ln.replace("\xa0", " ")).strip() for ln in pieces)
     return [ln for ln in lines if ln]
 
 
@@ -195,27 +207,119 @@ def _meta(tree: lxml_html.HtmlElement, names: tuple[str, ...]) -> str | None:
     return next((found[n] for n in names if n in found), None)
 
 
-def _title_segments(tree: lxml_html.HtmlElement) -> list[str]:
+# Markup a CMS left in a title field ("<div style=…>标题</div>"): tags only, bounded.
+_TAGS = re.compile(r"<[^<>]{0,300}>")
+# A page address used as a title: tested as "one word that starts like a URL or names a page
+# file" rather than with one pattern, whose \S+ … \S* would try every split of a long word.
+_URL_START = ("http://", "https://", "www.")
+_PAGE_EXT = re.compile(r"\.(?:html?|shtml|jsp|aspx?|php)", re.I)
+
+
+def _urlish(text: str) -> bool:
+    if not text or any(c.isspace() for c in text):
+        return False
+    return text.lower().startswith(_URL_START) or _PAGE_EXT.search(text) is not None
+
+
+# A <title> part that names the site, not the article: an organisation or portal name ends
+# with one of these and carries no sentence punctuation.
+_SITE_SUFFIX = re.compile(
+    r"(?:人民政府|政府网|门户网站|网站|网|官网|教育局|教育体育局|教体局|教育厅|教育委员会|教委|"
+    r"日报|晚报|电视台|政府|人民政府办公室)$"
+)
+_SITE_MAX = 20
+_TITLE_PUNCT = re.compile(r"[，。：:！？!?、《》“”\"]")
+# Quotes differ between <title> and heading ("有解思维" vs “有解思维”): compared as one.
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟＂〝〞", '"') | dict.fromkeys("‘’‚‛＇", "'"))
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+_CENTRE_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+_FONT_PX = re.compile(r"font-size\s*:\s*(\d{1,3})(px|pt)", re.I)
+# A column name in front of the headline ("新华视界｜…", "图说洛阳| …") is this short.
+_COLUMN_MAX = 6
+
+
+def _key(text: str) -> str:
+    """A title as compared: no spaces, one form of width and of quotes."""
+    return _squash(unicodedata.normalize("NFKC", text).translate(_QUOTES))
+
+
+def _clean_title(text: str) -> str:
+    """A title field as a reader sees it: no markup, no URL, one space at most."""
+    text = _WS.sub(" ", _TAGS.sub("", text)).strip()
+    return "" if _urlish(text) else text
+
+
+def _site_like(text: str) -> bool:
+    return (
+        len(text) <= _SITE_MAX
+        and _SITE_SUFFIX.search(text) is not None
+        and not _TITLE_PUNCT.search(text)
+    )
+
+
+def _raw_title(tree: lxml_html.HtmlElement) -> str:
     node = tree.find(".//title")
-    raw = _WS.sub(" ", node.text_content()).strip() if node is not None else ""
-    return [seg for seg in _TITLE_SEP.split(raw) if seg]
+    return _clean_title(node.text_content()) if node is not None else ""
+
+
+def _title_segments(tree: lxml_html.HtmlElement) -> list[str]:
+    raw = _raw_title(tree)
+    return [seg for seg in _TITLE_SEP.split(raw) if seg and not _urlish(seg)]
+
+
+def _is_prominent(el: lxml_html.HtmlElement) -> bool:
+    """A bold centred block or a large-font one: how old CMSs print a headline."""
+    style = el.get("style", "")
+    bold = el.tag in ("b", "strong") or bool(_BOLD_STYLE.search(style))
+    size = _FONT_PX.search(style)
+    big = bool(size and int(size.group(1)) >= (18 if size.group(2).lower() == "px" else 14))
+    if el.tag == "font":
+        big = big or el.get("size", "").strip() in ("4", "5", "6", "7", "+2", "+3", "+4")
+    if not (bold or big):
+        return False
+    node, hops = el, 0
+    while node is not None and hops < 3:
+        if (
+            node.tag == "center"
+            or node.get("align", "").lower() == "center"
+            or _CENTRE_STYLE.search(node.get("style", ""))
+        ):
+            return True
+        node, hops = node.getparent(), hops + 1
+    return big and bold
+
+
+def _longer_than(el: lxml_html.HtmlElement, limit: int) -> bool:
+    """True when el's text passes limit characters; reads no further than that."""
+    size = 0
+    for text in el.itertext():
+        size += len("".join(text.split()))
+        if size > limit:
+            return True
+    return False
 
 
 def _heading_candidates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
-    """(text, has_title_class) of headings outside the page frame, in document order."""
+    """(text, named_or_styled) of headings outside the page frame, in document order."""
     found: list[tuple[str, bool]] = []
-    for el in tree.iter("h1", "h2", "h3", "div", "td", "p", "span", "strong", "font"):
+    for el in tree.iter(
+        "h1", "h2", "h3", "div", "td", "p", "span", "strong", "font", "b", "center"
+    ):
         names = f"{el.get('class', '')} {el.get('id', '')}"
         titled = bool(_TITLE_CLASS.search(names))
         if el.tag not in ("h1", "h2", "h3") and not titled:
-            continue
+            titled = _is_prominent(el)
+            if not titled:
+                continue
         if any(
             _NOT_TITLE_AREA.search(f"{a.get('class', '')} {a.get('id', '')}")
             for a in el.iterancestors()
         ):
             continue
+        if _longer_than(el, 400):  # a layout cell holding the page is no heading: skip it early
+            continue
         text = _join_title(el)
-        if 4 <= len(text) <= 200:
+        if 4 <= len(text) <= 200 and "。" not in text:
             found.append((text, titled))
     return found
 
@@ -229,25 +333,61 @@ def _info_bar_heading(lines: list[str]) -> str | None:
     return None
 
 
+def is_info_bar(line: str) -> bool:
+    """True for an info-bar line: a timestamp, or labelled date/source/author values."""
+    return bool(
+        _STAMP.match(line)
+        or _LABEL_RE.search(line[:30])
+        or (_BAR_DATE_RE.search(line) and _BAR_MATE.search(line))
+    )
+
+
+def _pick_segment(segments: list[str], raw: str) -> str | None:
+    """The headline among <title> parts: the first, unless it is a short column name.
+
+    A column name stands before a bar ("新华视界｜…", "图说洛阳| …"); a short part before any
+    other separator is more often a short headline ("开学通知 - 某县第一实验中学").
+    """
+    if not segments:
+        return None
+    first = segments[0]
+    longest = max(segments, key=len)
+    column = re.match(re.escape(first) + r"\s*[|｜]", raw) is not None
+    if column and len(first) <= _COLUMN_MAX and len(longest) >= 2 * len(first):
+        return longest
+    return first
+
+
 def find_title(tree: lxml_html.HtmlElement, lines: list[str] | None = None) -> str:
-    """The policy's own title: meta ArticleTitle, a heading matching <title>, or <title>."""
-    meta = _meta(tree, META_TITLE)
+    """The policy's own title: meta ArticleTitle, a heading matching <title>, or <title>.
+
+    A <title> part that names the site is never the title; the part the page repeats in a
+    heading or a bold centred block is preferred over the others.
+    """
+    meta = _clean_title(_meta(tree, META_TITLE) or "")
     if meta:
-        return _WS.sub(" ", meta).strip()
+        return meta
     lines = text_lines(tree) if lines is None else lines
     segments = _title_segments(tree)
-    whole = _squash("".join(segments))
-    site = {_squash(s) for s in (_meta(tree, ("sitename", "og:site_name")) or "",) if s}
+    whole = _key("".join(segments))
+    site = {_key(s) for s in (_meta(tree, ("sitename", "og:site_name")) or "",) if s}
+    site |= {_key(s) for s in segments if _site_like(s)}
+    content = [s for s in segments if _key(s) not in site]
     headings = _heading_candidates(tree)
-    # A heading that the <title> repeats is the article title (the rest is column/site).
-    for text, _ in headings:
-        squashed = _squash(text)
-        if len(squashed) >= 4 and squashed in whole and squashed not in site:
-            if len(segments) < 2 or squashed != _squash(segments[-1]):
-                return text
+    # The last part is the site's name unless every part before it is ("乌海市人民政府 - 标题").
+    last = _key(segments[-1]) if len(segments) > 1 and len(content) > 1 else None
+    # A heading that the <title> repeats is the article title (the rest is column/site);
+    # the longest such heading, so a column name the page also prints does not win.
+    repeated = [
+        text
+        for text, _ in headings
+        if len(key := _key(text)) >= 4 and key in whole and key not in site and key != last
+    ]
+    if repeated:
+        return max(repeated, key=lambda t: len(_key(t)))
     first = segments[0] if segments else ""
-    if first and len(segments) > 1 and _squash(first) not in site:
-        return first
+    if len(segments) > 1 and (pick := _pick_segment(content, _raw_title(tree))):
+        return pick
     # "中华人民共和国监察法-纪检": a bare "-" separates when the left part is a page line.
     page_lines = {_squash(ln) for ln in lines}
     for left in re.split(r"-|－", first)[:-1]:
@@ -255,18 +395,21 @@ def find_title(tree: lxml_html.HtmlElement, lines: list[str] | None = None) -> s
             return left.strip()
     # A one-part <title> printed as a page line is the heading; one that is not printed is
     # usually the site name: then the heading above the info bar, then any heading.
-    if first and _squash(first) in page_lines and _squash(first) not in site:
+    if first and _squash(first) in page_lines and _key(first) not in site:
         return first
-    if (above := _info_bar_heading(lines)) and _squash(above) != whole:
-        return above
+    if (above := _info_bar_heading(lines)) and _key(above) != whole:
+        # A headline split by <br> shows its last line above the info bar: the whole block.
+        return next((t for t, _ in headings if _key(above) in _key(t)), above)
     for text, _ in sorted(headings, key=lambda h: not h[1]):
-        if _squash(text) not in site and _squash(text) != whole:
+        if _key(text) not in site and _key(text) != whole:
             return text
-    return first
+    return content[0] if content else first
 
 
 # The info bar's unlabelled timestamp ("2012-06-04 09:20:26"): a clock time marks it.
-_STAMP = re.compile(r"^\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}日?\s*\d{1,2}:\d{2}")
+# Forums and blogs put a verb before the stamp, no colon: "发表于 2023-06-20 15:30".
+_POSTED = re.compile(r"^(?:发表于|发布于|發表於|發佈於|發布於)\s*")
+_STAMP = re.compile(rf"^{DATE}\s*{CLOCK}")  # a publication stamp: a date with its clock time
 
 
 def _parse_date(text: str) -> datetime.date | None:
@@ -288,7 +431,8 @@ def labelled_fields(tree: lxml_html.HtmlElement, lines: list[str] | None = None)
     for row in rows:
         cells = [_WS.sub(" ", c.text_content()).strip() for c in row]
         for label_cell, value in itertools.pairwise(cells):
-            label = label_cell.strip().rstrip(":：").strip()
+            # "索  引 号：", "标　　题：": templates pad labels to one width with spaces.
+            label = _WS.sub("", label_cell).rstrip(":：")
             if label in _ALL_LABELS and value and not _LABEL_RE.match(value):
                 fields.setdefault(label, value.strip())
     for line in text_lines(tree) if lines is None else lines:
@@ -300,7 +444,7 @@ def labelled_fields(tree: lxml_html.HtmlElement, lines: list[str] | None = None)
             end = _VALUE_END.search(rest)
             value = rest[: end.start() if end else len(rest)].strip(" ,，;；")
             if value:
-                fields.setdefault(m.group(1), value)
+                fields.setdefault(_squash(m.group(1)), value)
     return fields
 
 
@@ -323,7 +467,7 @@ def _published(
     if (meta := _meta(tree, META_DATE)) and (date := _parse_date(meta)):
         return date
     for line in lines:
-        if _STAMP.match(line) and (date := _parse_date(line)):
+        if _STAMP.match(_POSTED.sub("", line, count=1)) and (date := _parse_date(line)):
             return date
     for pattern in _URL_DATE if url else ():
         if m := pattern.search(url or ""):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -14,17 +14,18 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.resolver import as_ip, is_private_ip
+
 logger = logging.getLogger("policywatch.crawl")
 
 
 def _is_private_host(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+    # Every spelling of an address (127.1, 2130706433, 0x7f000001, 0): a name that is not an
+    # address is checked on its DNS answer at connect time (crawler.resolver).
+    ip = as_ip(host)
+    return ip is not None and is_private_ip(ip)
 
 
 def boundary_violation(
@@ -61,6 +62,13 @@ class BoundaryMiddleware:
         if source is None:
             return
         reason = boundary_violation(request.url, spider.allowed_netlocs, source.allow_private)
+        if not reason and time.monotonic() > spider.deadline:
+            # Refused, not dropped: each page left unfetched is a recorded error.
+            spider.past_deadline += 1
+            reason = (
+                f"deadline: the crawl passed max_crawl_seconds ({source.max_crawl_seconds:g} s) "
+                "before this page was fetched"
+            )
         if reason:
             self.crawler.stats.inc_value("policywatch/refused")
             raise IgnoreRequest(f"{reason}: {request.url}")

@@ -1,6 +1,6 @@
 """Item pipelines: extract the policy text, then record it in the archive (crawler stage).
 
-Thin shells: the work is done by crawler.extract.extract and archive.store.Archive.record;
+Thin shells: the work is done by crawler.extract.extract and archive.api.Archive.record;
 these only wire them into Scrapy and count outcomes under ``policywatch/…`` stats keys.
 """
 
@@ -11,14 +11,16 @@ from dataclasses import replace
 
 from scrapy.exceptions import NotConfigured
 
-from archive.records import Capture, CrawlSummary, FetchKind, Outcome
-from archive.store import Archive
+from archive.api import Archive
+from archive.records import Capture, CrawlStatus, CrawlSummary, FetchKind, Outcome, RecordResult
 from crawler.attachments import extract_document_text
 from crawler.encoding import DecodeError
 from crawler.extract import ExtractOptions, extract
 from crawler.items import FetchedPage
+from crawler.watchdog import ExtractionFailed, Watchdog
 
 logger = logging.getLogger("policywatch.crawl")
+SUMMARY_STAT = "policywatch/summary"  # the CrawlSummary of this crawl, set when it opens
 
 
 def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions) -> Capture:
@@ -65,6 +67,7 @@ def to_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions)
         base,
         body=page.body,
         encoding=doc.encoding,
+        replaced_bytes=doc.replaced_bytes,
         title=doc.title,
         text=doc.text,
         published=doc.published,
@@ -84,19 +87,62 @@ def _attachment_capture(base: Capture, page: FetchedPage) -> Capture:
     return replace(base, body=page.body, title=title, text=text, parent_url=page.parent_url)
 
 
+# A bureau page has a few thousand tags (the largest seen: 2,620); a page with more than
+# this is refused before parsing, which would cost seconds and gigabytes (a 9 MB page: 92 s).
+MAX_TAGS = 100_000
+
+
+def bounded_capture(
+    page: FetchedPage, encoding: str | None, options: ExtractOptions, watchdog: Watchdog | None
+) -> Capture:
+    """:func:`to_capture` within the bounds: DOM size, and time/memory through ``watchdog``;
+    a bound hit is an error capture with its reason, never a crash."""
+    if page.kind != "content" or page.body is None:
+        # Nothing to read (a 304, a 404, an error): no bound to enforce, and no round trip
+        # to the watchdog's worker, which would cost a 304 more than recording it.
+        return to_capture(page, encoding, options)
+    if page.parent_url is None:
+        tags = page.body.count(b"<")
+        if tags > MAX_TAGS:
+            return _failed(page, f"page too large: about {tags} tags (the bound is {MAX_TAGS})")
+    if watchdog is None:
+        return to_capture(page, encoding, options)
+    try:
+        return watchdog.run(to_capture, page, encoding, options)
+    except ExtractionFailed as exc:
+        return _failed(page, f"extraction failed: {exc}")
+
+
+def _failed(page: FetchedPage, reason: str) -> Capture:
+    return replace(
+        to_capture(replace(page, body=None), None, ExtractOptions()),
+        kind=FetchKind.ERROR,
+        error=reason,
+    )
+
+
 class ExtractPipeline:
     """FetchedPage → Capture, with the source's encoding override and prune XPaths."""
 
     def __init__(self, crawler) -> None:  # type: ignore[no-untyped-def]
         self.crawler = crawler
+        timeout = crawler.settings.getfloat("POLICYWATCH_EXTRACT_TIMEOUT", 0)
+        self.watchdog = Watchdog(timeout) if timeout > 0 else None
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         return cls(crawler)
 
+    def close_spider(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.close()
+
     def process_item(self, item: FetchedPage) -> Capture:
         source = self.crawler.spider.source
-        capture = to_capture(item, source.encoding, ExtractOptions(prune_xpath=source.prune_xpath))
+        options = ExtractOptions(prune_xpath=source.prune_xpath)
+        capture = bounded_capture(item, source.encoding, options, self.watchdog)
+        if capture.kind is FetchKind.ERROR and item.kind == "content":
+            self.crawler.stats.inc_value("policywatch/bound_hit")
         if capture.kind is FetchKind.CONTENT and not capture.text.strip():
             self.crawler.stats.inc_value("policywatch/extract/empty")
         return capture
@@ -124,16 +170,27 @@ class ArchivePipeline:
         self.archive = Archive.open(self.db_url, create=False)
         self.crawl_id = self.archive.start_crawl(spider.source.id)
         self.summary = CrawlSummary(source_id=spider.source.id, crawl_id=self.crawl_id)
-        spider.archive_summary = self.summary
+        # The crawl process reads it back from the stats (crawler.run), not from the spider.
+        self.crawler.stats.set_value(SUMMARY_STAT, self.summary)
 
     def process_item(self, item: Capture) -> Capture:
         assert self.archive is not None
-        assert self.summary is not None
-        summary = self.summary
         source = self.crawler.spider.source
         result = self.archive.record(
             item, crawl_id=self.crawl_id, withdraw_after=source.withdraw_after
         )
+        self._account(item, result)
+        return item
+
+    def _account(self, item: Capture, result: RecordResult) -> None:
+        """Count and log what recording ``item`` did (once per capture, batched or not)."""
+        assert self.summary is not None
+        summary = self.summary
+        source = self.crawler.spider.source
+        if result.notes:
+            logger.warning(
+                "[%s] stored with fixes %s: %s", source.id, item.url, "; ".join(result.notes)
+            )
         summary.fetched += item.kind is not FetchKind.ERROR
         stat = f"policywatch/outcome/{result.outcome.value}"
         self.crawler.stats.inc_value(stat)
@@ -152,7 +209,6 @@ class ArchivePipeline:
             if result.outcome is not Outcome.UNCHANGED:
                 title = result.version.title if result.version else ""
                 logger.info("[%s] %s %s 《%s》", source.id, name, item.url, title)
-        return item
 
     def _note_error(self, url: str, reason: str) -> None:
         assert self.summary is not None
@@ -171,8 +227,26 @@ class ArchivePipeline:
                 "patterns (and `follow` for pagination)",
                 self.summary.source_id,
             )
+        if spider.not_scheduled:
+            self.summary.max_pages_reached = True
+            self.summary.not_fetched = spider.not_scheduled
+            logger.warning(
+                "[%s] max_pages (%d) reached: %d link(s) left for the next crawl",
+                self.summary.source_id,
+                spider.source.max_pages,
+                spider.not_scheduled,
+            )
+        if spider.past_deadline:
+            self.summary.deadline_reached = True
+            logger.warning(
+                "[%s] max_crawl_seconds (%g) passed: %d request(s) refused, "
+                "left for the next crawl",
+                self.summary.source_id,
+                spider.source.max_crawl_seconds,
+                spider.past_deadline,
+            )
         if spider.listing_ok == 0 and spider.listing_failed:
-            self.summary.status = "failed"
+            self.summary.status = CrawlStatus.FAILED
             self.summary.reason = "no listing page could be fetched: " + spider.listing_failed[0]
         self.archive.finish_crawl(self.crawl_id, self.summary)
         self.archive.close()

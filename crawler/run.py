@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
+import signal
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from archive.records import CrawlRequest, CrawlStatus, CrawlSummary
+
+if TYPE_CHECKING:
+    from seeds.source import Source
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +60,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         type=_positive,
         help="longest wait before a retry, Retry-After included (seconds)",
     )
+    p.add_argument(
+        "--extract-timeout",
+        type=_positive,
+        help="longest one page's extraction may take (seconds; the watchdog kills it)",
+    )
+    p.add_argument(
+        "--request",
+        help="read the whole CrawlRequest from this JSON file (what crawler.process writes)",
+    )
     p.add_argument("--summary", help="write the JSON summaries here instead of stdout")
     p.add_argument("--verbose", action="store_true", help="show Scrapy's own log lines")
     return p.parse_args(argv)
@@ -81,25 +97,47 @@ def _origins(pairs: list[str]) -> dict[str, str]:
     return origins
 
 
+def _request(args: argparse.Namespace) -> CrawlRequest:
+    if args.request:
+        return CrawlRequest.from_json(Path(args.request).read_text(encoding="utf-8"))
+    return CrawlRequest(
+        sources=args.sources,
+        source_ids=tuple(args.source),
+        delay=args.delay,
+        concurrency=args.concurrency,
+        origins=tuple(_origins(args.origin).items()),
+        allow_private=args.allow_private,
+        verbose=args.verbose,
+        timeout=args.timeout,
+        retry_backoff=args.retry_backoff,
+        retry_backoff_max=args.retry_backoff_max,
+        extract_timeout=args.extract_timeout,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one crawl as asked (flags or ``--request FILE``); exit 0 / 1 / 2 as documented."""
     args = _parse(argv)
+    if os.environ.get("POLICYWATCH_DIE_WITH_PARENT"):
+        _die_with_parent()
+    from archive.api import Archive
     from archive.errors import PolicywatchError
-    from archive.store import Archive
     from seeds import SourceError, load_sources
 
     try:
-        sources = load_sources(args.sources)
-        if args.source:
+        request = _request(args)
+        sources = load_sources(request.sources)
+        if request.source_ids:
             by_id = {s.id: s for s in sources}
-            unknown = [i for i in args.source if i not in by_id]
+            unknown = [i for i in request.source_ids if i not in by_id]
             if unknown:
                 raise SourceError(
                     f"--source: unknown source id {unknown[0]!r} "
                     f"(known: {', '.join(sorted(by_id))})"
                 )
-            sources = [by_id[i] for i in args.source]
-        origin_map = _origins(args.origin)
-        sources = [_override(s, args) for s in sources]
+            sources = [by_id[i] for i in request.source_ids]
+        origin_map = dict(request.origins)
+        sources = [_override(s, request) for s in sources]
         archive = Archive.open(args.db)  # creates/upgrades the schema before Scrapy starts
     except (PolicywatchError, ValueError) as exc:
         # One line: some messages (SQLAlchemy's "Invalid SQLite URL") span several.
@@ -109,32 +147,23 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.crawler import AsyncCrawlerProcess
     from scrapy.settings import Settings
 
+    from crawler.logs import quiet_scrapy
     from crawler.settings import BASE_SETTINGS, source_settings
     from crawler.spiders.bureau import BureauSpider
 
     settings = Settings(BASE_SETTINGS)
-    settings.set("POLICYWATCH_DB", str(archive.engine.url.render_as_string(hide_password=False)))
+    settings.set("POLICYWATCH_DB", archive.connection_url())
     for name, value in (
-        ("DOWNLOAD_TIMEOUT", args.timeout),
-        ("POLICYWATCH_RETRY_BACKOFF_BASE", args.retry_backoff),
-        ("POLICYWATCH_RETRY_BACKOFF_MAX", args.retry_backoff_max),
+        ("DOWNLOAD_TIMEOUT", request.timeout),
+        ("POLICYWATCH_RETRY_BACKOFF_BASE", request.retry_backoff),
+        ("POLICYWATCH_RETRY_BACKOFF_MAX", request.retry_backoff_max),
+        ("POLICYWATCH_EXTRACT_TIMEOUT", request.extract_timeout),
     ):
         if value is not None:
             settings.set(name, value)
-    if not args.verbose:
+    if not request.verbose:
         # Our own log lines are the progress output; Scrapy's INFO lines are for --verbose.
-        # Scrapy's root handler gets WARNING, ours keeps INFO for the policywatch loggers.
-        settings.set("LOG_LEVEL", "WARNING")
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(
-                str(BASE_SETTINGS["LOG_FORMAT"]), str(BASE_SETTINGS["LOG_DATEFORMAT"])
-            )
-        )
-        ours = logging.getLogger("policywatch")
-        ours.addHandler(handler)
-        ours.setLevel(logging.INFO)
-        ours.propagate = False
+        quiet_scrapy(settings)
     process = AsyncCrawlerProcess(settings)
     crawlers = []
     for source in sources:
@@ -156,36 +185,55 @@ def main(argv: list[str] | None = None) -> int:
     archive.close()
     process.start()
 
-    from archive.records import CrawlSummary
+    from crawler.pipelines import SUMMARY_STAT
 
     summaries = []
     for source, crawler in crawlers:
-        summary = getattr(crawler.spider, "archive_summary", None) if crawler.spider else None
-        if summary is None:
+        summary = crawler.stats.get_value(SUMMARY_STAT) if crawler.stats else None
+        if not isinstance(summary, CrawlSummary):
             summary = CrawlSummary(
                 source_id=source.id,
-                status="failed",
+                status=CrawlStatus.FAILED,
                 reason="the crawl did not start (see the log above)",
             )
-        summaries.append(asdict(summary))
-    out = json.dumps(summaries, ensure_ascii=False)
+        summaries.append(summary)
+    out = json.dumps([asdict(s) for s in summaries], ensure_ascii=False)
     if args.summary:
         Path(args.summary).write_text(out, encoding="utf-8")
     else:
         print(out)
-    return 1 if any(s["status"] != "ok" for s in summaries) else 0
+    return 1 if any(s.status is not CrawlStatus.OK for s in summaries) else 0
 
 
-def _override(source, args):  # type: ignore[no-untyped-def]
-    changes = {}
-    if args.delay is not None:
-        changes["delay"] = args.delay
-    if args.concurrency is not None:
-        changes["concurrency"] = args.concurrency
-    if args.allow_private:
-        changes["allow_private"] = True
-    return replace(source, **changes) if changes else source
+def _die_with_parent() -> None:
+    """End with the process that started us (a Celery worker): no orphan crawl after a kill."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the prctl
+        os._exit(1)
+
+
+def _override(source: Source, request: CrawlRequest) -> Source:
+    return replace(
+        source,
+        delay=source.delay if request.delay is None else request.delay,
+        concurrency=source.concurrency if request.concurrency is None else request.concurrency,
+        allow_private=source.allow_private or request.allow_private,
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # crawler.process starts us with SIGINT ignored (a Ctrl-C during interpreter start-up
+    # would be a fatal error): from here on it is a KeyboardInterrupt we handle.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Ctrl-C before Scrapy installs its own handler (while importing): the parent says it.
+        sys.exit(130)

@@ -25,8 +25,14 @@ from urllib.parse import urlsplit, urlunsplit
 from apscheduler.triggers.cron import CronTrigger
 from lxml import etree
 
+from seeds.patterns import check_pattern
+
+# File types bureaus attach: Office and WPS documents, spreadsheets, PDF/OFD, archives. The
+# one list: the extractor lists links of these types as attachments, a source's default
+# `attachments` pattern matches them, and crawler.attachments says which it can read.
+ATTACHMENT_SUFFIXES = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar")
 # Case-insensitive because bureau sites link "通知.PDF" as often as "通知.pdf".
-DEFAULT_ATTACHMENTS: tuple[str, ...] = (r"(?i)\.(pdf|docx?|xlsx?|wps)$",)
+DEFAULT_ATTACHMENTS: tuple[str, ...] = (rf"(?i)\.(?:{'|'.join(ATTACHMENT_SUFFIXES)})$",)
 
 _ID_RE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _HOST_RE = re.compile(r"[A-Za-z0-9.-]+")
@@ -64,6 +70,12 @@ class Source:
     prune_xpath: tuple[str, ...] = ()
     withdraw_after: int = 1
     max_page_bytes: int = 10_000_000
+    # Wall-clock bound on one crawl of the source: pages not fetched by then are recorded
+    # as fetch errors (deadline) and left for the next crawl. 500 slow pages ≈ 14 h otherwise.
+    max_crawl_seconds: float = 4 * 3600.0
+    # Document URLs are canonicalised (archive.text.urls); false keeps the query's order,
+    # for a CMS that routes by the first parameter.
+    sort_query: bool = True
     allow_private: bool = False
     reporters: tuple[str, ...] = ()
     notes: str = ""
@@ -236,6 +248,8 @@ def _parse_table(table: dict[str, Any], file: str, number: int) -> Source:
         prune_xpath=_checked(f, "prune_xpath", _compile_xpath, "not an XPath expression"),
         withdraw_after=f.number("withdraw_after", 1, 1, integer=True),
         max_page_bytes=f.number("max_page_bytes", 10_000_000, 1, integer=True),
+        max_crawl_seconds=float(f.number("max_crawl_seconds", 4 * 3600.0, 1, integer=False)),
+        sort_query=f.get("sort_query", bool, "a boolean", True),
         allow_private=f.get("allow_private", bool, "a boolean", False),
         reporters=f.strings("reporters"),
         notes=f.get("notes", str, "a string", ""),
@@ -270,7 +284,7 @@ def _checked(
 def _patterns(f: _Fields, field: str, default: Any, *, nonempty: bool = False) -> tuple[str, ...]:
     if nonempty:
         f.strings(field, default, nonempty=True)
-    return _checked(f, field, re.compile, "not a regular expression", default)
+    return _checked(f, field, check_pattern, "not a regular expression", default)
 
 
 def _compile_xpath(expression: str) -> object:
@@ -312,7 +326,9 @@ def read_source_file(path: Path, display: str) -> list[Source]:
     except FileNotFoundError:
         raise SourceError(f"{display}: no such file or directory") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: Windows Notepad starts a UTF-8 file with a byte-order mark, which TOML
+        # would otherwise reject as "line 1: Invalid statement".
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{display}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     return parse_sources(text, display)

@@ -47,6 +47,45 @@ def write_mirror_source(origins: dict[str, str], source_id: str, path: Path) -> 
     return path
 
 
+def run_demo(url: str) -> None:
+    """Fill an empty archive at ``url`` with the demo (the mirror crawled in 2022, then 2023)."""
+    import subprocess
+    import sys
+
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, scheduler; sys.exit(scheduler.main())",
+            "demo",
+            "--db",
+            url,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo archive, on SQLite and (where $POLICYWATCH_TEST_PG is set) PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    else:
+        url = os.environ.get(PG_ENV, "")
+        if not url:
+            pytest.skip(f"PostgreSQL not configured: set {PG_ENV}")
+    run_demo(url)
+    return url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite archive URL, for tests that are about something other than the database."""

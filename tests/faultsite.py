@@ -31,11 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
-
-from archive import query
-from archive.models import DocumentRow, FetchErrorRow, VersionRow
-from archive.store import Archive
+from archive.api import Archive
 from tests import reliability_figures as figures
 
 SLOW_LIMIT = 8.0  # seconds any slow fault may hold a connection
@@ -86,6 +82,8 @@ class Page:
     last_modified: str = LAST_MODIFIED
     etag_salt: str = ""  # changes the ETag without changing the text
     custom: str | None = None  # the whole page as written, instead of the generated one
+    headers: dict[str, str] = field(default_factory=dict)  # extra/overriding response headers
+    raw: bytes | None = None  # the body as bytes (an attachment), instead of the HTML
 
     @property
     def title(self) -> str:
@@ -97,7 +95,7 @@ class Page:
         return page_html(self.title, policy_text(self.name, self.edition))
 
     def body(self) -> bytes:
-        return self.html().encode("utf-8")
+        return self.raw if self.raw is not None else self.html().encode("utf-8")
 
     def etag(self) -> str:
         digest = hashlib.sha1(self.body() + self.etag_salt.encode()).hexdigest()
@@ -120,6 +118,7 @@ class FaultSite:
     """The running site: pages by path, robots rules, and what was asked of it."""
 
     pages: dict[str, Page] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (type, bytes)
     robots_disallow: list[str] = field(default_factory=list)
     max_requests: int = 3000
     origin: str = ""
@@ -141,8 +140,11 @@ class FaultSite:
         """Requests to page ``name`` (every request to ``host`` when None)."""
         path = f"/doc/{name}.html" if name else None
         with self._lock:
-            return [h for h in self.log
-                    if h.host == host and (path is None or urlsplit(h.path).path == path)]
+            return [
+                h
+                for h in self.log
+                if h.host == host and (path is None or urlsplit(h.path).path == path)
+            ]
 
     def faults_served(self) -> int:
         with self._lock:
@@ -164,11 +166,14 @@ class FaultSite:
     def listing(self) -> bytes:
         links = "".join(
             f"<li><a href='{path}'>{page.title}</a></li>"
-            for path, page in sorted(self.pages.items()) if page.listed
+            for path, page in sorted(self.pages.items())
+            if page.listed
         )
         # An offsite policy link and an offsite listing link: neither may be followed.
-        links += (f"<li><a href='{self.offsite_origin}/doc/offsite.html'>外站文件</a></li>"
-                  f"<li><a href='{self.offsite_origin}/list.html'>外站列表</a></li>")
+        links += (
+            f"<li><a href='{self.offsite_origin}/doc/offsite.html'>外站文件</a></li>"
+            f"<li><a href='{self.offsite_origin}/list.html'>外站列表</a></li>"
+        )
         return page_html("政策文件", [f"<ul>{links}</ul>"]).encode("utf-8")
 
     def robots(self) -> bytes:
@@ -188,6 +193,7 @@ def _status(code: int, extra: dict[str, str] | None = None) -> Fault:
         body = f"<html><body><h1>{code}</h1>服务器错误，请稍后再试。</body></html>".encode()
         h.send_raw(code, {"Content-Type": "text/html; charset=utf-8", **(extra or {})}, body)
         return code
+
     return answer
 
 
@@ -222,6 +228,7 @@ def _redirect_to(target: Callable[[FaultSite, Page], str]) -> Fault:
     def answer(h: _Handler, page: Page, site: FaultSite) -> int:
         h.send_raw(302, {"Location": target(site, page)}, b"")
         return 302
+
     return answer
 
 
@@ -239,8 +246,15 @@ def _meta_refresh_offsite(h: _Handler, page: Page, site: FaultSite) -> int:
 
 def _charset_lie(h: _Handler, page: Page, site: FaultSite) -> int:
     # The same text in GBK bytes, labelled UTF-8 in both the header and the <meta>.
-    h.send_raw(200, {"Content-Type": "text/html; charset=utf-8", "ETag": '"gbk-' + page.name + '"',
-                     "Last-Modified": page.last_modified}, page.html().encode("gbk"))
+    h.send_raw(
+        200,
+        {
+            "Content-Type": "text/html; charset=utf-8",
+            "ETag": '"gbk-' + page.name + '"',
+            "Last-Modified": page.last_modified,
+        },
+        page.html().encode("gbk"),
+    )
     return 200
 
 
@@ -268,8 +282,10 @@ def _empty(h: _Handler, page: Page, site: FaultSite) -> int:
 
 def _chrome_only(h: _Handler, page: Page, site: FaultSite) -> int:
     # The CMS lost the article: navigation and footer only.
-    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>某区教育局</title></head>"
-            f"<body>{_CHROME}<div class='article'></div>{_FOOTER}</body></html>")
+    html = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>某区教育局</title></head>"
+        f"<body>{_CHROME}<div class='article'></div>{_FOOTER}</body></html>"
+    )
     h.send_raw(200, {"Content-Type": "text/html; charset=utf-8"}, html.encode("utf-8"))
     return 200
 
@@ -283,8 +299,9 @@ def _comment_only(h: _Handler, page: Page, site: FaultSite) -> int:
 def _bad_gzip(h: _Handler, page: Page, site: FaultSite) -> int:
     data = gzip.compress(page.body())
     broken = data[:10] + bytes(b ^ 0x5A for b in data[10:60]) + data[60:]
-    h.send_raw(200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
-               broken)
+    h.send_raw(
+        200, {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}, broken
+    )
     return 200
 
 
@@ -300,12 +317,21 @@ def _drip(h: _Handler, page: Page, site: FaultSite) -> int:
         for i in range(len(body)):
             if site.shutdown.is_set() or time.monotonic() > deadline:
                 break
-            h.wfile.write(body[i:i + 1])
+            h.wfile.write(body[i : i + 1])
             h.wfile.flush()
             time.sleep(0.25)
     except OSError:
         pass  # the crawler gave up: that is the point
     h.close_connection = True
+    return 200
+
+
+def _redirect_long(h: _Handler, page: Page, site: FaultSite) -> int:
+    # Redirect to the same page under a 2,100-character query; that URL serves the page.
+    if "?" not in h.path:
+        h.send_raw(302, {"Location": f"/doc/{page.name}.html?" + "x" * 2100}, b"")
+        return 302
+    h.send_raw(200, {"Content-Type": "text/html; charset=utf-8"}, page.body())
     return 200
 
 
@@ -337,6 +363,7 @@ FAULTS: dict[str, Fault] = {
     "comment_only": _comment_only,
     "bad_gzip": _bad_gzip,
     "drip": _drip,
+    "redirect_long": _redirect_long,
 }
 
 
@@ -382,6 +409,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             self.send_raw(200, {"Content-Type": "text/plain"}, site.robots())
             return 200
+        if path in site.files:
+            ctype, data = site.files[path]
+            self.send_raw(200, {"Content-Type": ctype}, data)
+            return 200
         if path == "/list.html":
             self.send_raw(200, {"Content-Type": "text/html; charset=utf-8"}, site.listing())
             return 200
@@ -394,12 +425,19 @@ class _Handler(BaseHTTPRequestHandler):
             site.shutdown.wait(min(page.delay, SLOW_LIMIT))
         etag, last_modified = page.etag(), page.last_modified
         validators = {"ETag": etag, "Last-Modified": last_modified}
-        if _not_modified(self.headers.get("If-None-Match"),
-                         self.headers.get("If-Modified-Since"), etag, last_modified):
-            self.send_raw(304, validators, b"")
+        if _not_modified(
+            self.headers.get("If-None-Match"),
+            self.headers.get("If-Modified-Since"),
+            etag,
+            last_modified,
+        ):
+            self.send_raw(304, {**validators, **page.headers}, b"")
             return 304
-        self.send_raw(200, {"Content-Type": "text/html; charset=utf-8", **validators},
-                      page.body())
+        self.send_raw(
+            200,
+            {"Content-Type": "text/html; charset=utf-8", **validators, **page.headers},
+            page.body(),
+        )
         return 200
 
     def send_raw(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -432,8 +470,9 @@ class _Handler(BaseHTTPRequestHandler):
         return 200
 
 
-def _not_modified(if_none_match: str | None, if_modified_since: str | None, etag: str,
-                  last_modified: str) -> bool:
+def _not_modified(
+    if_none_match: str | None, if_modified_since: str | None, etag: str, last_modified: str
+) -> bool:
     """RFC 9110 §13.1.3: If-None-Match, when sent, decides alone."""
     if if_none_match is not None:
         return etag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
@@ -455,8 +494,9 @@ def serve_faultsite(max_requests: int = 3000) -> Iterator[FaultSite]:
         for label in ("site", "offsite"):
             handler = type(f"Handler_{label}", (_Handler,), {"site": site, "host_label": label})
             server = _Server(("127.0.0.1", 0), handler)
-            thread = threading.Thread(target=server.serve_forever, name=f"faultsite-{label}",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, name=f"faultsite-{label}", daemon=True
+            )
             thread.start()
             servers.append(server)
             threads.append(thread)
@@ -477,9 +517,15 @@ def serve_faultsite(max_requests: int = 3000) -> Iterator[FaultSite]:
 def source_toml(site: FaultSite, source_id: str = "fault_site", **fields: object) -> str:
     """A sources file for ``site``: loopback allowed, no delay, overrides in ``fields``."""
     values: dict[str, object] = {
-        "id": source_id, "name": "故障注入测试站", "start_urls": [f"{site.origin}/list.html"],
-        "follow": [r"^/list\.html$"], "documents": [r"^/doc/"], "schedule": "0 6 * * *",
-        "delay": 0.0, "concurrency": 4, "allow_private": True,
+        "id": source_id,
+        "name": "故障注入测试站",
+        "start_urls": [f"{site.origin}/list.html"],
+        "follow": [r"^/list\.html$"],
+        "documents": [r"^/doc/"],
+        "schedule": "0 6 * * *",
+        "delay": 0.0,
+        "concurrency": 4,
+        "allow_private": True,
     }
     values.update(fields)
     lines = ["[[source]]"]
@@ -504,8 +550,7 @@ def _toml(value: object) -> str:
 REPO = Path(__file__).resolve().parent.parent
 # Test timing: no politeness delay, a short download timeout and short retry backoffs, so a
 # crawl full of timeouts and 503s still takes seconds. Retry counts stay the production ones.
-FAST = ("--delay", "0", "--timeout", "1", "--retry-backoff", "0.05",
-        "--retry-backoff-max", "0.2")
+FAST = ("--delay", "0", "--timeout", "1", "--retry-backoff", "0.05", "--retry-backoff-max", "0.2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,21 +567,36 @@ class CrawlRun:
 
 
 def crawl_command(sources: Path, db: str, summary: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.run", "--sources", str(sources), "--db", db,
-            "--summary", str(summary), *FAST, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "crawler.run",
+        "--sources",
+        str(sources),
+        "--db",
+        db,
+        "--summary",
+        str(summary),
+        *FAST,
+        *extra,
+    ]
 
 
 def run_crawl(sources: Path, db: str, tmp: Path, *extra: str) -> CrawlRun:
     """Crawl like the scheduler does (a child process) and return what it reported."""
     summary = tmp / "summary.json"
     summary.unlink(missing_ok=True)
-    proc = subprocess.run(crawl_command(sources, db, summary, *extra), cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        crawl_command(sources, db, summary, *extra),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if not summary.exists():
         return CrawlRun(proc.returncode, [], proc.stderr)
     figures.add("crawls_completed")
-    return CrawlRun(proc.returncode, json.loads(summary.read_text(encoding="utf-8")),
-                    proc.stderr)
+    return CrawlRun(proc.returncode, json.loads(summary.read_text(encoding="utf-8")), proc.stderr)
 
 
 # -- reading the archive (what the tests check) ---------------------------------------------------
@@ -545,11 +605,7 @@ def run_crawl(sources: Path, db: str, tmp: Path, *extra: str) -> CrawlRun:
 def versions_by_url(db: str) -> dict[str, int]:
     archive = Archive.open(db, create=False)
     try:
-        with archive.session() as s:
-            rows = s.execute(select(DocumentRow.url, func.count(VersionRow.id))
-                             .join(VersionRow, VersionRow.document_id == DocumentRow.id)
-                             .group_by(DocumentRow.url))
-            return dict(rows.all())
+        return {d.url: d.versions for d in archive.documents() if d.versions}
     finally:
         archive.close()
 
@@ -557,10 +613,7 @@ def versions_by_url(db: str) -> dict[str, int]:
 def fetch_errors(db: str, crawl_id: int) -> dict[str, str]:
     archive = Archive.open(db, create=False)
     try:
-        with archive.session() as s:
-            rows = s.execute(select(FetchErrorRow.url, FetchErrorRow.reason)
-                             .where(FetchErrorRow.crawl_id == crawl_id))
-            return dict(rows.all())
+        return {e.url: e.reason for e in archive.fetch_errors() if e.crawl_id == crawl_id}
     finally:
         archive.close()
 
@@ -568,7 +621,8 @@ def fetch_errors(db: str, crawl_id: int) -> dict[str, str]:
 def event_kinds(db: str, crawl_id: int | None = None) -> Counter[str]:
     archive = Archive.open(db, create=False)
     try:
-        return Counter(e.kind for e in query.changes(archive)
-                       if crawl_id is None or e.crawl_id == crawl_id)
+        return Counter(
+            e.kind for e in archive.changes() if crawl_id is None or e.crawl_id == crawl_id
+        )
     finally:
         archive.close()

@@ -26,8 +26,10 @@ def test_find_attachments_names_and_absolute_urls() -> None:
     tree = html.document_fromstring(PAGE)
     found = find_attachments(tree, "http://jy.example.gov.cn/xxgk/202202/t20220225_1.html")
     assert found == (
-        Attachment("滨海新区2022年教育体育工作要点.pdf",
-                   "http://jy.example.gov.cn/xxgk/202202/P020220225521234.pdf"),
+        Attachment(
+            "滨海新区2022年教育体育工作要点.pdf",
+            "http://jy.example.gov.cn/xxgk/202202/P020220225521234.pdf",
+        ),
         Attachment("任务分解表.docx", "http://jy.example.gov.cn/uploads/rwfjb.docx"),
         Attachment("mx.xlsx", "http://jy.example.gov.cn/xxgk/202202/mx.xlsx"),
         Attachment("招生简章", "http://jy.example.gov.cn/uploads/a.WPS?v=2"),
@@ -67,14 +69,20 @@ def _pdf(text: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
 def test_docx_text_paragraphs_and_tables() -> None:
     text = extract_document_text(_docx(), "http://x.gov.cn/a.docx", None)
-    assert text.split("\n") == ["滨海新区2022年教育体育工作要点", "一、加强党对教育工作的全面领导",
-                                "序号 学校名称", "1 塘沽第一中学"]
+    assert text.split("\n") == [
+        "滨海新区2022年教育体育工作要点",
+        "一、加强党对教育工作的全面领导",
+        "序号 学校名称",
+        "1 塘沽第一中学",
+    ]
 
 
 def test_pdf_text() -> None:
@@ -89,8 +97,9 @@ def test_pdf_is_recognised_by_magic_bytes_despite_a_wrong_type() -> None:
 
 def test_unsupported_type_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unsupported attachment type"):
-        extract_document_text(b"\xd0\xcf\x11\xe0old-doc", "http://x.gov.cn/a.xls",
-                              "application/vnd.ms-excel")
+        extract_document_text(
+            b"\xd0\xcf\x11\xe0old-doc", "http://x.gov.cn/a.xls", "application/vnd.ms-excel"
+        )
 
 
 def test_damaged_pdf_is_a_clear_error() -> None:

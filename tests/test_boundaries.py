@@ -61,8 +61,9 @@ def bounded(tmp_path_factory: pytest.TempPathFactory) -> Bounded:
         for name in PLAIN:
             site.add(name)
         sources = tmp / "sources.toml"
-        sources.write_text(source_toml(site, max_pages=MAX_PAGES, max_page_bytes=50_000),
-                           encoding="utf-8")
+        sources.write_text(
+            source_toml(site, max_pages=MAX_PAGES, max_page_bytes=50_000), encoding="utf-8"
+        )
         run = run_crawl(sources, db, tmp)
     return Bounded(db, site, run)
 
@@ -114,20 +115,25 @@ def test_source_without_allow_private_cannot_crawl_loopback(tmp_path: Path) -> N
         asked = list(site.log)
     assert run.rc == 1
     assert run.summary["status"] == "failed"
-    assert re.fullmatch(r"no listing page could be fetched: http://127\.0\.0\.1:\d+/list\.html: "
-                        r"IgnoreRequest: refused: 127\.0\.0\.1 is a private or loopback address: "
-                        r"\S+", run.summary["reason"]), run.summary["reason"]
+    assert re.fullmatch(
+        r"no listing page could be fetched: http://127\.0\.0\.1:\d+/list\.html: "
+        r"IgnoreRequest: refused: 127\.0\.0\.1 is a private or loopback address: "
+        r"\S+",
+        run.summary["reason"],
+    ), run.summary["reason"]
     assert asked == []  # not even robots.txt
     figures.add("boundary_refusals")
 
 
 def test_policywatch_crawl_reports_the_refused_source_in_one_line(
-        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     with serve_faultsite() as site:
         sources = tmp_path / "sources.toml"
         sources.write_text(source_toml(site, allow_private=False), encoding="utf-8")
-        code = scheduler.main(["crawl", "--sources", str(sources), "--db",
-                               str(tmp_path / "archive.db")])
+        code = scheduler.main(
+            ["crawl", "--sources", str(sources), "--db", str(tmp_path / "archive.db")]
+        )
         asked = list(site.log)
     out = capfd.readouterr().out
     assert code == 1 and asked == []
@@ -140,29 +146,32 @@ def test_policywatch_crawl_reports_the_refused_source_in_one_line(
 SITE = frozenset({"jtj.tjbh.gov.cn", "127.0.0.1:8000"})
 
 
-@pytest.mark.parametrize(("url", "allow_private", "expected"), [
-    ("https://jtj.tjbh.gov.cn/contents/1.html", False, None),
-    ("http://127.0.0.1:8000/doc/1.html", True, None),
-    ("http://127.0.0.1:8000/doc/1.html", False, "private or loopback"),
-    ("ftp://jtj.tjbh.gov.cn/a.pdf", False, "scheme 'ftp'"),
-    ("file:///etc/passwd", True, "scheme 'file'"),
-    ("javascript:alert(1)", True, "scheme 'javascript'"),
-    ("data:text/html,<script>alert(1)</script>", True, "scheme 'data'"),
-    ("https://evil.example/contents/1.html", False, "not one of the source's hosts"),
-    ("https://evil.example/robots.txt", False, "not one of the source's hosts"),
-    ("https://jtj.tjbh.gov.cn.evil.example/", False, "not one of the source's hosts"),
-    ("https://jtj.tjbh.gov.cn:8443/x", False, "not one of the source's hosts"),
-    ("http://10.0.0.1/", False, "private or loopback"),
-    ("http://192.168.1.1/", False, "private or loopback"),
-    ("http://172.16.0.1/", False, "private or loopback"),
-    ("http://169.254.169.254/latest/meta-data/", False, "private or loopback"),
-    ("http://[::1]:8000/", False, "private or loopback"),
-    ("http://[::ffff:127.0.0.1]/", False, "private or loopback"),
-    ("http://0.0.0.0/", False, "private or loopback"),
-    ("http://localhost:8000/", False, "private or loopback"),
-    ("http://db.localhost/", False, "private or loopback"),
-    ("http://10.0.0.1/", True, "not one of the source's hosts"),
-])
+@pytest.mark.parametrize(
+    ("url", "allow_private", "expected"),
+    [
+        ("https://jtj.tjbh.gov.cn/contents/1.html", False, None),
+        ("http://127.0.0.1:8000/doc/1.html", True, None),
+        ("http://127.0.0.1:8000/doc/1.html", False, "private or loopback"),
+        ("ftp://jtj.tjbh.gov.cn/a.pdf", False, "scheme 'ftp'"),
+        ("file:///etc/passwd", True, "scheme 'file'"),
+        ("javascript:alert(1)", True, "scheme 'javascript'"),
+        ("data:text/html,<script>alert(1)</script>", True, "scheme 'data'"),
+        ("https://evil.example/contents/1.html", False, "not one of the source's hosts"),
+        ("https://evil.example/robots.txt", False, "not one of the source's hosts"),
+        ("https://jtj.tjbh.gov.cn.evil.example/", False, "not one of the source's hosts"),
+        ("https://jtj.tjbh.gov.cn:8443/x", False, "not one of the source's hosts"),
+        ("http://10.0.0.1/", False, "private or loopback"),
+        ("http://192.168.1.1/", False, "private or loopback"),
+        ("http://172.16.0.1/", False, "private or loopback"),
+        ("http://169.254.169.254/latest/meta-data/", False, "private or loopback"),
+        ("http://[::1]:8000/", False, "private or loopback"),
+        ("http://[::ffff:127.0.0.1]/", False, "private or loopback"),
+        ("http://0.0.0.0/", False, "private or loopback"),
+        ("http://localhost:8000/", False, "private or loopback"),
+        ("http://db.localhost/", False, "private or loopback"),
+        ("http://10.0.0.1/", True, "not one of the source's hosts"),
+    ],
+)
 def test_boundary_rule(url: str, allow_private: bool, expected: str | None) -> None:
     reason = boundary_violation(url, SITE, allow_private)
     assert (reason is None) if expected is None else (reason and expected in reason), reason

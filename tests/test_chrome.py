@@ -88,16 +88,38 @@ def test_seed_page_tails_are_stripped() -> None:
     for path in sorted(seeds.glob("*.txt")):
         kept = strip_chrome(path.read_text(encoding="utf-8").split("\n"))
         text = "\n".join(kept)
-        for marker in ("您现在的位置", "(责任编辑", "网站标识码", "推荐使用IE8", "凡本网注明",
-                       "本网转载", "上一条:"):
+        for marker in (
+            "您现在的位置",
+            "(责任编辑",
+            "网站标识码",
+            "推荐使用IE8",
+            "凡本网注明",
+            "本网转载",
+            "上一条:",
+        ):
             assert marker not in text, (path.name, marker)
         if (marker := tails.get(path.name[:3])) is not None:
             assert marker not in text
 
 
 def test_every_family_has_a_reason_comment() -> None:
+    import archive.text.chrome as vocabulary
+
     source = Path(chrome.__file__).read_text(encoding="utf-8")
-    for name in ("BREADCRUMB", "PREV_NEXT", "COUNTERS", "TOOLBAR", "SHARE", "EDITOR", "INFO_BAR",
-                 "RELATED", "DISCLAIMER", "FOOTER_STRONG", "FOOTER_WEAK", "BLOCK_WORDS"):
+    source += Path(vocabulary.__file__).read_text(encoding="utf-8")
+    for name in (
+        "BREADCRUMB",
+        "PREV_NEXT",
+        "COUNTERS",
+        "TOOLBAR",
+        "SHARE",
+        "EDITOR",
+        "INFO_BAR",
+        "RELATED",
+        "DISCLAIMER",
+        "FOOTER_STRONG",
+        "FOOTER_WEAK",
+        "BLOCK_WORDS",
+    ):
         m = re.search(rf"\n(#[^\n]*\n)+{name} = ", source)
         assert m, f"{name} needs a comment saying why"

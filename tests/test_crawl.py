@@ -16,9 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive import query
-from archive.check import check_archive
-from archive.store import Archive
+from archive.api import Archive
 from seeds import MIRROR_DIR
 from seeds.mirror import serve_mirror
 
@@ -127,7 +125,7 @@ def test_next_generation_reports_new_changed_withdrawn(scenario: Scenario) -> No
     t = totals(summaries)
     assert (t["new"], t["changed"], t["withdrawn"], t["errors"]) == (1, 1, 1, 0)
     archive = Archive.open(scenario.db)
-    events = {(e.kind, e.url) for e in query.changes(archive)}
+    events = {(e.kind, e.url) for e in archive.changes()}
     archive.close()
     assert ("new", FACTS["new_documents"][0]["url"]) in events
     assert ("changed", FACTS["edited_in_place"][0]["url"]) in events
@@ -137,7 +135,7 @@ def test_next_generation_reports_new_changed_withdrawn(scenario: Scenario) -> No
 def test_counter_only_change_is_not_a_version(scenario: Scenario) -> None:
     url = FACTS["counter_only"][0]["url"]
     archive = Archive.open(scenario.db)
-    versions = query.history(archive, url)
+    versions = archive.history(url)
     archive.close()
     assert len(versions) == 1
     assert "浏览次数" not in versions[0].text and "456" not in versions[0].text
@@ -145,16 +143,18 @@ def test_counter_only_change_is_not_a_version(scenario: Scenario) -> None:
 
 def test_new_plan_is_linked_to_last_years(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db)
-    (chain,) = query.series(archive, "tj_binhai")
+    (series,) = archive.series("tj_binhai")
     archive.close()
+    chain = [e.version for e in series.editions]
     assert [v.url for v in chain][-1] == FACTS["new_documents"][0]["url"]
     assert "2022" in chain[0].title and "2023" in chain[-1].title
+    assert series.years == [2022, 2023]
 
 
 def test_gbk_pages_are_archived_without_mojibake(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db)
-    texts = list(query.export(archive, source="xn_chengzhong"))
-    texts += list(query.export(archive, source="tj_heping"))
+    texts = list(archive.export(source="xn_chengzhong"))
+    texts += list(archive.export(source="tj_heping"))
     archive.close()
     assert len(texts) == 6
     for v in texts:
@@ -166,7 +166,7 @@ def test_gbk_pages_are_archived_without_mojibake(scenario: Scenario) -> None:
 
 def test_archive_is_consistent_after_all_runs(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db)
-    report = check_archive(archive)
+    report = archive.check()
     archive.close()
     assert report.ok, report.problems
     assert report.versions == scenario.versions_after["next"] == 19
@@ -183,8 +183,8 @@ ATTACHMENT_PAGE = "https://jtj.tjbh.gov.cn/contents/9930/268517.html"
 
 def test_docx_attachment_is_archived_with_its_text_and_page(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db)
-    (version,) = query.history(archive, ATTACHMENT)
-    (event,) = [e for e in query.changes(archive) if e.url == ATTACHMENT]
+    (version,) = archive.history(ATTACHMENT)
+    (event,) = [e for e in archive.changes() if e.url == ATTACHMENT]
     archive.close()
     assert version.title == "2022年寒假致家长的一封信.docx"
     assert "尊敬的家长" in version.text

@@ -21,8 +21,16 @@ def page(text: str, meta: str | None = None) -> str:
 
 @pytest.mark.parametrize(
     ("label", "codec"),
-    [("gb2312", "gb18030"), ("GBK", "gb18030"), ("x-gbk", "gb18030"), ("GB18030", "gb18030"),
-     ("big5", "big5hkscs"), ("UTF-8", "utf-8"), ("utf8", "utf-8"), ("nonsense-8", None)],
+    [
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("GB18030", "gb18030"),
+        ("big5", "big5hkscs"),
+        ("UTF-8", "utf-8"),
+        ("utf8", "utf-8"),
+        ("nonsense-8", None),
+    ],
 )
 def test_normalize_label(label: str, codec: str | None) -> None:
     assert normalize_label(label) == codec
@@ -97,9 +105,11 @@ HANZI = st.sampled_from(list(SIMPLIFIED + TRADITIONAL + "的一是在不了有�
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(HANZI, min_size=1, max_size=80),
-       codec=st.sampled_from(["utf-8", "gb18030", "gbk", "big5"]),
-       declared=st.booleans())
+@given(
+    text=st.text(HANZI, min_size=1, max_size=80),
+    codec=st.sampled_from(["utf-8", "gb18030", "gbk", "big5"]),
+    declared=st.booleans(),
+)
 def test_round_trip_never_mojibake(text: str, codec: str, declared: bool) -> None:
     try:
         body = page(text).encode(codec)

@@ -23,14 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
 
-from archive import query
-from archive.check import check_archive
-from archive.models import CaptureRow, ChangeEventRow, DocumentRow, VersionRow
+from archive.api import Archive
 from archive.records import Capture, FetchKind
-from archive.report import build_report, render_report
-from archive.store import Archive
+from archive.report import render_report
 from tests import reliability_figures as figures
 from tests.faultsite import (
     LAST_MODIFIED,
@@ -214,7 +210,7 @@ def test_healthy_again_everything_is_unchanged(scenario: Scenario) -> None:
 
 def test_charset_lie_is_decoded_not_stored_as_mojibake(scenario: Scenario) -> None:
     archive = Archive.open(scenario.db, create=False)
-    (version,) = query.history(archive, scenario.site.url("charset_lie"))
+    (version,) = archive.history(scenario.site.url("charset_lie"))
     archive.close()
     assert "新建校舍50处" in version.text and "\ufffd" not in version.text
 
@@ -255,8 +251,9 @@ class Withdrawals:
 
 
 def _two_sources(site: FaultSite) -> str:
-    return (source_toml(site, "wd_one", documents=["^/doc/one_"])
-            + source_toml(site, "wd_two", documents=["^/doc/two_"], withdraw_after=2))
+    return source_toml(site, "wd_one", documents=["^/doc/one_"]) + source_toml(
+        site, "wd_two", documents=["^/doc/two_"], withdraw_after=2
+    )
 
 
 @pytest.fixture(scope="module")
@@ -278,11 +275,17 @@ def withdrawals(tmp_path_factory: pytest.TempPathFactory) -> Withdrawals:
             runs.append(run_crawl(sources, db, tmp))
             if step == 0:
                 archive = Archive.open(db, create=False)
-                report = build_report(archive, since)
+                report = archive.report(since)
                 archive.close()
     assert report is not None
-    return Withdrawals(db, site, runs, render_report(report), render_report(report, "json"),
-                       [(i.event.kind, i.event.url) for i in report.items])
+    return Withdrawals(
+        db,
+        site,
+        runs,
+        render_report(report),
+        render_report(report, "json"),
+        [(i.event.kind, i.event.url) for i in report.items],
+    )
 
 
 def _by_source(run: CrawlRun) -> dict[str, dict[str, object]]:
@@ -297,14 +300,15 @@ def test_withdrawal_crawls_all_finish(withdrawals: Withdrawals) -> None:
 def test_definite_404_withdraws_and_the_report_says_so(withdrawals: Withdrawals) -> None:
     url = withdrawals.site.url("one_gone")
     assert withdrawals.report_kinds == [("withdrawn", url)]
-    line = rf"^\* Withdrawn: 关于做好.*  <{re.escape(url)}>$"
+    line = rf"^\* 已撤下:关于做好.*  <{re.escape(url)}>$"
     assert re.search(line, withdrawals.report_text, re.M), withdrawals.report_text
     assert '"withdrawn": [' in withdrawals.report_json and url in withdrawals.report_json
     assert _by_source(withdrawals.runs[1])["wd_one"]["withdrawn"] == 1
 
 
 def test_withdrawn_page_that_comes_back_is_restored_not_a_new_version(
-        withdrawals: Withdrawals) -> None:
+    withdrawals: Withdrawals,
+) -> None:
     assert _by_source(withdrawals.runs[2])["wd_one"]["restored"] == 1
     assert versions_by_url(withdrawals.db)[withdrawals.site.url("one_gone")] == 1
 
@@ -327,7 +331,8 @@ def test_transient_failures_never_withdraw_even_in_a_row(withdrawals: Withdrawal
 
 
 def test_edit_in_the_same_second_is_caught_and_a_new_etag_alone_is_no_version(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
     with serve_faultsite() as site:
         edited, touched = site.add("edited"), site.add("touched")
@@ -354,8 +359,9 @@ KILLS = 12
 _EDITION = re.compile(r"新建校舍(\d+)处")  # tests.faultsite.policy_text: 40 + 10 × edition
 
 
-def _kill_at_random_point(site: FaultSite, sources: Path, db: str, tmp: Path,
-                          rng: random.Random) -> None:
+def _kill_at_random_point(
+    site: FaultSite, sources: Path, db: str, tmp: Path, rng: random.Random
+) -> None:
     """Start a crawl, SIGKILL it once the site has answered a random number of requests."""
     site.clear_log()
     target = rng.randint(3, KILL_PAGES - 5)
@@ -372,7 +378,7 @@ def _kill_at_random_point(site: FaultSite, sources: Path, db: str, tmp: Path,
 def _check(db: str) -> int:
     archive = Archive.open(db)
     try:
-        report = check_archive(archive)
+        report = archive.check()
     finally:
         archive.close()
     assert report.ok, report.problems
@@ -384,13 +390,10 @@ def _editions(db: str) -> dict[str, list[int]]:
     archive = Archive.open(db, create=False)
     out: dict[str, list[int]] = {}
     try:
-        with archive.session() as s:
-            rows = s.execute(select(DocumentRow.url, VersionRow.text)
-                             .join(VersionRow, VersionRow.document_id == DocumentRow.id)
-                             .order_by(DocumentRow.url, VersionRow.seq))
-            for url, body in rows:
-                match = _EDITION.search(body)
-                out.setdefault(url, []).append((int(match[1]) - 40) // 10 if match else -1)
+        for doc in archive.documents():
+            for v in archive.history(doc.url):
+                match = _EDITION.search(v.text)
+                out.setdefault(doc.url, []).append((int(match[1]) - 40) // 10 if match else -1)
     finally:
         archive.close()
     return out
@@ -448,7 +451,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from archive.records import Capture, FetchKind
-from archive.store import Archive
+from archive.api import Archive
 
 table = sys.argv[2]
 
@@ -467,24 +470,30 @@ archive.record(Capture(source_id="s", url="https://x.gov.cn/a.html", fetched_at=
 @pytest.mark.parametrize("table", ["blobs", "captures", "versions", "change_events"])
 def test_kill_inside_a_record_transaction_writes_nothing(tmp_path: Path, table: str) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
-    proc = subprocess.run([sys.executable, "-c", _DIE_BEFORE, db, table], cwd=REPO,
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", _DIE_BEFORE, db, table], cwd=REPO, capture_output=True, timeout=60
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     figures.add("kills_total")
     archive = Archive.open(db)
     try:
-        assert check_archive(archive).ok
-        with archive.session() as s:
-            counts = [s.scalar(select(func.count()).select_from(t))
-                      for t in (DocumentRow, CaptureRow, VersionRow, ChangeEventRow)]
-        assert counts == [0, 0, 0, 0]
-        again = Capture(source_id="s", url="https://x.gov.cn/a.html", fetched_at=datetime.now(UTC),
-                        kind=FetchKind.CONTENT, http_status=200, body=b"<p>x</p>", title="通知",
-                        text="一、总体要求。")
+        rep = archive.check()
+        assert rep.ok
+        assert [rep.documents, rep.captures, rep.versions, rep.events] == [0, 0, 0, 0]
+        again = Capture(
+            source_id="s",
+            url="https://x.gov.cn/a.html",
+            fetched_at=datetime.now(UTC),
+            kind=FetchKind.CONTENT,
+            http_status=200,
+            body=b"<p>x</p>",
+            title="通知",
+            text="一、总体要求。",
+        )
         assert archive.record(again).version is not None
         later = replace(again, fetched_at=datetime.now(UTC))
         assert archive.record(later).outcome.value == "unchanged"
-        assert check_archive(archive).ok and archive.count_versions() == 1
+        assert archive.check().ok and archive.count_versions() == 1
     finally:
         archive.close()
     figures.add("kills_survived")
@@ -492,10 +501,12 @@ def test_kill_inside_a_record_transaction_writes_nothing(tmp_path: Path, table: 
 
 def test_kill_during_the_first_schema_creation_leaves_a_usable_archive(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
-    script = _DIE_BEFORE.replace('startswith(f"INSERT INTO {table.upper()}")',
-                                 'startswith("CREATE TABLE VERSIONS")')
-    proc = subprocess.run([sys.executable, "-c", script, db, "-"], cwd=REPO,
-                          capture_output=True, timeout=60)
+    script = _DIE_BEFORE.replace(
+        'startswith(f"INSERT INTO {table.upper()}")', 'startswith("CREATE TABLE VERSIONS")'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, db, "-"], cwd=REPO, capture_output=True, timeout=60
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     figures.add("kills_total")
     with serve_faultsite() as site:
@@ -507,9 +518,11 @@ def test_kill_during_the_first_schema_creation_leaves_a_usable_archive(tmp_path:
 
 
 def test_archive_uses_wal_mode(tmp_path: Path) -> None:
-    archive = Archive.open(f"sqlite:///{tmp_path / 'archive.db'}")
-    with archive.engine.connect() as conn:
-        mode = conn.execute(text("PRAGMA journal_mode")).scalar()
-    archive.close()
+    import sqlite3
+
+    Archive.open(f"sqlite:///{tmp_path / 'archive.db'}").close()
+    # WAL is a property of the file: a plain sqlite3 connection sees it.
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert os.path.exists(tmp_path / "archive.db")

@@ -7,7 +7,7 @@ when no listing links the page any more.
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,15 +18,17 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from archive.records import KnownDocument
+from archive.records import FetchKind, KnownDocument
+from archive.text.urls import canonical_url
+from crawler.attachments import EXTRACTABLE_SUFFIXES
 from crawler.items import FetchedPage
+from crawler.links import LinkRole, LinkRules, LinkVerdict, PageKind, listing_size
+from crawler.resolver import allow_private_host, refusal
 from seeds.source import Source
 
 # Every non-redirect status reaches the callback, so that the spider (not Scrapy's
 # HttpErrorMiddleware) decides what a 404 or a 503 means; 3xx stay with RedirectMiddleware.
 _HANDLED = [304, *range(400, 600)]
-# Attachment kinds whose text we can extract (crawler.attachments); others are only listed.
-_EXTRACTABLE = (".pdf", ".docx")
 
 
 def _swap_origin(url: str, origin_map: dict[str, str]) -> str:
@@ -57,6 +59,11 @@ def _one_line(failure: Failure) -> str:
         target = response.headers.get(b"Location", b"").decode("latin-1")[:200]
         return f"refused: HTTP {response.status} redirect to a non-http(s) URL {target!r}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    request = getattr(failure, "request", None)
+    if "DNS" in text or "Resolve" in name or "DNS" in name:
+        host = urlsplit(request.url).hostname if request is not None else None
+        if host and (refused := refusal(host)):
+            return refused
     if name in _PLAIN_REASONS:
         return f"{_PLAIN_REASONS[name]}: {text}" if text else _PLAIN_REASONS[name]
     return f"{name}: {text}" if text else name
@@ -93,15 +100,24 @@ class BureauSpider(scrapy.Spider):
             + [h.lower() for h in source.extra_hosts]
         )
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_list})
-        self._follow = [re.compile(p) for p in source.follow]
-        self._documents = [re.compile(p) for p in source.documents]
-        self._attachments = [re.compile(p) for p in source.attachments]
+        if source.allow_private:
+            for netloc in self.allowed_netlocs:
+                allow_private_host(urlsplit(f"//{netloc}").hostname or netloc)
+        # Operator patterns run under a time limit per link (seeds.patterns, crawler.links).
+        self.rules = LinkRules(source, self.allowed_netlocs)
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         # Scrapy's extractor skips .pdf/.docx links by default: attachments need their own.
         self._file_links = LinkExtractor(
             tags=("a",), attrs=("href",), unique=True, deny_extensions=[]
         )
+        # Two budgets of max_pages each: revisits of known documents, and discovery (listings,
+        # new policy pages, attachments). One shared budget let an archive at max_pages spend
+        # every crawl on revisits and never fetch a new policy.
+        self.deadline = time.monotonic() + source.max_crawl_seconds
+        self.past_deadline = 0  # requests refused because max_crawl_seconds had passed
         self._scheduled = 0
+        self._revisits = 0
+        self.not_scheduled = 0  # links left unfetched because a budget was spent
         self._requested: set[str] = set()
         self.listing_ok = 0
         self.listing_failed: list[str] = []
@@ -112,7 +128,7 @@ class BureauSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Known documents first: their conditional request must win over the plain one a
         # listing would schedule for the same URL (the dupefilter keeps the first).
-        for doc in self.known:
+        for doc in self.known:  # least recently seen first (Archive.known_documents)
             if req := self._document_request(
                 doc.url, doc, parent_url=doc.parent_url, name=doc.title
             ):
@@ -122,11 +138,16 @@ class BureauSpider(scrapy.Spider):
                 url, callback=self.parse_listing, errback=self.listing_error, dont_filter=True
             )
 
-    def _budget(self) -> bool:
-        if self._scheduled >= self.source.max_pages:
+    def _budget(self, revisit: bool = False) -> bool:
+        used = self._revisits if revisit else self._scheduled
+        if used >= self.source.max_pages:
             self.crawler.stats.inc_value("policywatch/max_pages_reached")
+            self.not_scheduled += 1
             return False
-        self._scheduled += 1
+        if revisit:
+            self._revisits += 1
+        else:
+            self._scheduled += 1
         return True
 
     def _document_request(
@@ -138,13 +159,17 @@ class BureauSpider(scrapy.Spider):
         name: str = "",
     ) -> scrapy.Request | None:
         """A request for a policy page, or for an attachment of one (``parent_url`` set)."""
+        # One spelling per document: case, default port, %-escapes and query order variants
+        # of a URL would each become a document and eat max_pages.
+        url = canonical_url(url, sort_query=self.source.sort_query)
         target = _swap_origin(url, self._to_mirror)
         # Deduplicated here, not by Scrapy's dupefilter: that one would also drop a redirect
         # hop back to an already-requested URL without a trace, so a redirect loop would
         # never be recorded. With dont_filter, REDIRECT_MAX_TIMES ends it as an error.
-        if target in self._requested or not self._budget():
+        if target in self._requested or not self._budget(revisit=known is not None):
             return None
         self._requested.add(target)
+        self.crawler.stats.inc_value("policywatch/scheduled")  # for the progress lines' ETA
         headers = {}
         if known is not None and not known.withdrawn:
             if known.etag:
@@ -164,10 +189,19 @@ class BureauSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def _matches(self, patterns: list[re.Pattern[str]], url: str) -> bool:
-        parts = urlsplit(url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return any(p.search(target) for p in patterns)
+    def page_links(
+        self, response: TextResponse, on: PageKind
+    ) -> Iterator[tuple[str, str, LinkVerdict]]:
+        """Every link of a page (URL, link text) with what the crawl does with it, and why.
+
+        The crawl acts on these; ``sources test`` (crawler.probe) prints them.
+        """
+        # Scrapy's default extractor skips .pdf/.docx links: a policy page's attachments need
+        # the other one; on a listing page the crawl never sees such links at all.
+        extractor = self._links if on is PageKind.LISTING else self._file_links
+        for link in extractor.extract_links(response):
+            url = urldefrag(link.url).url
+            yield url, " ".join(link.text.split()), self.rules.classify(url, on)
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -179,30 +213,33 @@ class BureauSpider(scrapy.Spider):
             self.crawler.stats.inc_value("policywatch/listing/not_html")
             return
         self.listing_ok += 1
-        for link in self._links.extract_links(response):
-            url = urldefrag(link.url).url
-            if urlsplit(url).netloc.lower() not in self.allowed_netlocs:
-                continue
-            if self._matches(self._documents, url):
+        stats = self.crawler.stats
+        stats.inc_value("policywatch/listing/ok")
+        if size := listing_size(response.text):
+            stats.max_value("policywatch/listing/total_pages", size)
+        for url, _text, verdict in self.page_links(response, PageKind.LISTING):
+            role = verdict.role
+            if role is LinkRole.DOCUMENT:
                 self.documents_linked += 1
+                stats.inc_value("policywatch/listing/documents_linked")
                 if req := self._document_request(url):
                     yield req
-            elif self._matches(self._follow, url) and self._budget():
+            elif role is LinkRole.LISTING and self._budget():
                 yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_error)
 
     def parse_document(self, response: Response) -> Iterator[FetchedPage | scrapy.Request]:
         """A policy page: hand its bytes (or what its status means) to the pipelines."""
         status = response.status
         if status == 200:
-            kind, error = "content", None
+            kind, error = FetchKind.CONTENT, None
             if not response.body.strip():
-                kind, error = "error", "empty body (HTTP 200 with no content)"
+                kind, error = FetchKind.ERROR, "empty body (HTTP 200 with no content)"
         elif status == 304:
-            kind, error = "not_modified", None
+            kind, error = FetchKind.NOT_MODIFIED, None
         elif status in (404, 410):
-            kind, error = "gone", None
+            kind, error = FetchKind.GONE, None
         else:
-            kind, error = "error", f"HTTP {status}"
+            kind, error = FetchKind.ERROR, f"HTTP {status}"
         yield FetchedPage(
             source_id=self.source.id,
             url=_swap_origin(
@@ -218,30 +255,30 @@ class BureauSpider(scrapy.Spider):
                 for k, v in response.headers.items()
                 if v
             },
-            body=response.body if kind == "content" else None,
+            body=response.body if kind is FetchKind.CONTENT else None,
             error=error,
             parent_url=response.meta.get("policywatch_parent"),
             name=response.meta.get("policywatch_name") or "",
         )
-        if kind == "content" and response.meta.get("policywatch_parent") is None:
+        if kind is FetchKind.CONTENT and response.meta.get("policywatch_parent") is None:
             yield from self._attachment_requests(response)
 
     def _attachment_requests(self, response: Response) -> Iterator[scrapy.Request]:
         """The PDF/DOCX attachments a policy page links (附件), fetched and versioned too."""
         if not isinstance(response, TextResponse):
             return
+        # Most policy pages link no attachment: a byte search is far cheaper than extracting
+        # every link of the page (the extensions are ASCII in any encoding a page may use).
+        lowered = response.body.lower()
+        if not any(ext.encode() in lowered for ext in EXTRACTABLE_SUFFIXES):
+            return
         page_url = _swap_origin(
             _requested_url(response.request) if response.request else response.url, self._to_real
         )
-        for link in self._file_links.extract_links(response):
-            url = urldefrag(link.url).url
-            if (
-                urlsplit(url).netloc.lower() in self.allowed_netlocs
-                and self._matches(self._attachments, url)
-                and urlsplit(url).path.lower().endswith(_EXTRACTABLE)
-            ):
+        for url, text, verdict in self.page_links(response, PageKind.DOCUMENT):
+            if verdict.role is LinkRole.ATTACHMENT:
                 real = _swap_origin(url, self._to_real)
-                name = " ".join(link.text.split()) or real.rsplit("/", 1)[-1]
+                name = text or real.rsplit("/", 1)[-1]
                 if req := self._document_request(real, parent_url=page_url, name=name):
                     yield req
 
@@ -252,7 +289,7 @@ class BureauSpider(scrapy.Spider):
             source_id=self.source.id,
             url=_swap_origin(_requested_url(request), self._to_real),
             fetched_at=datetime.now(UTC),
-            kind="error",
+            kind=FetchKind.ERROR,
             error=_one_line(failure),
         )
 
@@ -264,6 +301,6 @@ class BureauSpider(scrapy.Spider):
             source_id=self.source.id,
             url=url,
             fetched_at=datetime.now(UTC),
-            kind="error",
+            kind=FetchKind.ERROR,
             error=_one_line(failure),
         )
