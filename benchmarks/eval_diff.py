@@ -21,7 +21,7 @@ bipartite matching, so a change reported twice, or two edits reported as one, co
 The timing part writes synthetic ~300 KB and ~1 MB pairs (seed sentences shuffled into a
 plan of sections and numbered items, then edited: numbers, rewordings, removals,
 additions, moves, renumbering) to a temporary directory, scores them the same way, and
-times ``python -m archive.diffcli OLD NEW --format json`` in a fresh process.
+times ``policywatch diff OLD NEW --format json`` in a fresh process.
 """
 
 from __future__ import annotations
@@ -39,12 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.diff import NOISE_TYPES, Change, diff_texts  # noqa: E402
-from archive.normalize import to_simplified  # noqa: E402
-from archive.segment import split_sentences  # noqa: E402
+from archive.text.diff import NOISE_TYPES, Change, diff_texts  # noqa: E402
+from archive.text.normalize import to_simplified  # noqa: E402
+from archive.text.segment import split_sentences  # noqa: E402
 
 GOLD = ROOT / "tests" / "gold" / "diff"
-SEEDS = Path("/work/shared/seed-pages")
 _CN = "一二三四五六七八九十"
 
 
@@ -133,7 +132,8 @@ def evaluate_gold() -> dict[str, dict]:
 
 def _sentence_pool() -> list[str]:
     pool: list[str] = []
-    for path in sorted(SEEDS.glob("*.txt")):
+    # The repo's own gold texts, so the pair is the same on every clone (../shared may be absent).
+    for path in sorted(GOLD.glob("*/*.txt")):
         for line in to_simplified(path.read_text(encoding="utf-8")).splitlines():
             pool.extend(s for s in split_sentences(line) if 12 <= len(s) <= 160)
     return sorted(set(pool))
@@ -237,12 +237,12 @@ def _expected(sections: list[list[dict]]) -> list[dict]:
 
 
 def time_cli(old: Path, new: Path, runs: int = 3) -> float:
-    """Best wall time of ``python -m archive.diffcli OLD NEW --format json`` (start-up included)."""
+    """Best wall time of ``policywatch diff OLD NEW --format json`` (start-up included)."""
     best = float("inf")
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "archive.diffcli", str(old), str(new), "--format", "json"],
+            [sys.executable, "-m", "scheduler", "diff", str(old), str(new), "--format", "json"],
             cwd=ROOT,
             check=True,
             stdout=subprocess.DEVNULL,
@@ -259,13 +259,55 @@ def evaluate_large(tmp: Path) -> dict[str, dict]:
         po, pn = tmp / f"{name}.old.txt", tmp / f"{name}.new.txt"
         po.write_text(old, encoding="utf-8")
         pn.write_text(new, encoding="utf-8")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = diff_texts(old, new)
         figures = score(expected, list(result.changes))
         figures["in_process"] = time.perf_counter() - start
+        figures["cpu"] = time.process_time() - cpu  # what the diff costs when cores are shared
         figures["cli"] = time_cli(po, pn)
         figures["bytes"] = (len(old.encode()), len(new.encode()))
         out[name] = figures
+    return out
+
+
+def single_item_pairs() -> dict[str, tuple[str, str]]:
+    """Worst cases for the sentence step: one item made of one sentence repeated (96 KB took
+    37 s when sentences were diffed with a quadratic matcher), and of distinct sentences,
+    at 1 MB, each with one sentence changed in the middle and one dropped near the end."""
+    out = {}
+    same = "坚持以人民为中心发展教育,加快推进教育现代化。"
+    pool = _sentence_pool()
+    for name, size, make in (
+        ("96KB repeated", 96_000, lambda k: same),
+        ("1MB repeated", 1_000_000, lambda k: same),
+        ("1MB distinct", 1_000_000, lambda k: f"{pool[k % len(pool)].rstrip('。')}第{k}项。"),
+    ):
+        sentences, total, k = [], 0, 0
+        while total < size:
+            sentences.append(make(k))
+            total += len(sentences[-1].encode())
+            k += 1
+        new = list(sentences)
+        new[len(new) // 2] = "新增一句关于学校建设的安排,建成学校12所。"
+        del new[-3]
+        out[name] = ("标题\n1.加强教育" + "".join(sentences), "标题\n1.加强教育" + "".join(new))
+    return out
+
+
+def time_single_items() -> dict[str, dict]:
+    """In-process seconds and record count of :func:`single_item_pairs`."""
+    out = {}
+    for name, (old, new) in single_item_pairs().items():
+        start, cpu = time.perf_counter(), time.process_time()
+        result = diff_texts(old, new)
+        out[name] = {
+            "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu,
+            "changes": len(result.changes),
+            "longest_text": max(
+                (len(c.old_text) + len(c.new_text) for c in result.changes), default=0
+            ),
+        }
     return out
 
 
@@ -288,14 +330,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gold = evaluate_gold()
     large: dict[str, dict] = {}
+    single: dict[str, dict] = {}
     if not args.skip_timing:
         with tempfile.TemporaryDirectory() as tmp:
             large = evaluate_large(Path(tmp))
+        single = time_single_items()
     if args.json:
         strip = {"misses", "extras"}
         print(json.dumps({
             "gold": {k: {x: y for x, y in v.items() if x not in strip} for k, v in gold.items()},
             "large": {k: {x: y for x, y in v.items() if x not in strip} for k, v in large.items()},
+            "single_item": single,
         }, ensure_ascii=False, indent=2))  # fmt: skip
         return 0
     print("gold set (tests/gold/diff)")
@@ -316,7 +361,14 @@ def main(argv: list[str] | None = None) -> int:
         print(_line(f"synthetic {name}", f))
         print(
             f"{'':22} {f['bytes'][0] / 1000:.0f} KB old / {f['bytes'][1] / 1000:.0f} KB new: "
-            f"in-process {f['in_process']:.3f} s, `python -m archive.diffcli` {f['cli']:.3f} s"
+            f"in-process {f['in_process']:.3f} s (CPU {f['cpu']:.3f} s), "
+            f"`policywatch diff` {f['cli']:.3f} s"
+        )
+    for name, f in single.items():
+        print(
+            f"single item {name:14} in-process {f['seconds']:.3f} s (CPU {f['cpu']:.3f} s), "
+            f"{f['changes']} changes, "
+            f"longest change {f['longest_text']} chars"
         )
     return 0
 
