@@ -52,6 +52,9 @@ def test_real_pair_floors(figures: dict[str, dict]) -> None:
         assert right >= FLOORS[part]["precision"], part
     wrong = sum(f["numbers_wrong"] for f in figures.values())
     assert wrong <= FLOORS["max_wrong_number_pairs"]
+    if FLOORS.get("every_target_paired"):
+        for name, f in figures.items():
+            assert f["targets"][0] == f["targets"][1], (name, f["problems"])
 
 
 def test_moved_items_are_not_removed_and_added(figures: dict[str, dict]) -> None:

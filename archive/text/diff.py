@@ -256,6 +256,11 @@ def diff_texts(old: str, new: str, options: DiffOptions | None = None) -> DiffRe
                 quiet.setdefault(change.type, change)
             else:
                 out.records.append((pair.new, change))
+    # A merged or split record shows headings only: a target of the joined (or split-off)
+    # piece that its partner does not account for, and that stands nowhere on the other
+    # side, was dropped (or added) unseen, and gets its own record.
+    stated_n = _stated(news) if alignment.merged else set()
+    stated_o = _stated(olds) if alignment.split else set()
     for o, n in alignment.merged:
         out.records.append((n + 0.25, _between(ChangeType.MERGED, olds[o], news[n])))
         found, left, out.left_n[n] = _pair_loose(
@@ -263,6 +268,7 @@ def diff_texts(old: str, new: str, options: DiffOptions | None = None) -> DiffRe
         )
         out.records.extend((n + 0.25, c) for c in found)
         out.left_o[o] = left
+        out.hidden.update(id(item[2]) for item in left if _statement(item) not in stated_n)
     for o, n in alignment.split:
         out.records.append((n, _between(ChangeType.SPLIT, olds[o], news[n])))
         found, out.left_o[o], left = _pair_loose(
@@ -270,6 +276,7 @@ def diff_texts(old: str, new: str, options: DiffOptions | None = None) -> DiffRe
         )
         out.records.extend((n, c) for c in found)
         out.left_n[n] = left
+        out.hidden.update(id(item[2]) for item in left if _statement(item) not in stated_o)
     for leftover, lone in ((out.left_o, out.lone_old), (out.left_n, out.lone_new)):
         for items in leftover.values():
             lone.extend(items)
@@ -467,6 +474,22 @@ def _contained(a: str, b: str) -> float:
     """Share of the shorter subject's characters found in the longer (0 for one character)."""
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return subject_overlap(short, long_) if len(short) >= 2 else 0.0
+
+
+def _statement(item: _Lone) -> tuple[str, str]:
+    """A target as it is stated: its subject and its figure (单位地区生产总值能耗, 3.5%左右)."""
+    _, piece, q, k1, _ = item
+    return subject_of(piece.key, k1 + q.start), q.text
+
+
+def _stated(pieces: list[_Piece]) -> set[tuple[str, str]]:
+    """Every target of one side as it is stated (one pass over the side's text)."""
+    return {
+        _statement((0.0, p, q, 0, None))
+        for p in pieces
+        for q in find_quantities(p.key)
+        if q.meaning is not None and q.meaning.kind is Kind.TARGET
+    }
 
 
 def _all_targets(at: float, piece: _Piece, other: _Piece | None) -> list[_Lone]:

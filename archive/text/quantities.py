@@ -12,7 +12,7 @@ the diff pairs an old and a new quantity only when they measure the same thing:
 * **subject**: the words before it in its clause (地区生产总值增长 → 地区生产总值), which
   is what it counts.
 
-Pure: stdlib only.
+Pure: stdlib, and jieba (through :func:`archive.text.search.words`) to read a subject's words.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+
+from .search import words
 
 _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_DIGIT |= {"七": 7, "八": 8, "九": 9}
@@ -52,6 +54,12 @@ _TARGET_VERBS = re.compile(
 _LEADING_VERBS = re.compile(r"^(?:完成|实现|建成|建设|推进|开展|实施|力争|确保|全年|年度|今年)+")
 _PERIOD = ("年均", "累计", "五年")  # a figure over several years, not one year's
 _INCREMENT = ("新增", "净增", "新建", "新开工")  # what is added, not the total reached
+# Words that only say where or when a figure holds (全省地区生产总值 is 地区生产总值): a
+# subject may lack them and still name the same thing.
+_SCOPE_WORDS = frozenset({
+    "全省", "全市", "全区", "全县", "全州", "全盟", "全疆", "全国", "我省", "我市", "我区",
+    "今年", "全年", "年度", "其中", "总体", "力争", "确保",
+})  # fmt: skip
 _CLAUSE_START = re.compile(r"[。！？!?；;，,：:、\n(（“\"]")
 
 
@@ -185,8 +193,63 @@ def _kind(m: re.Match[str], unit: str, low: float | None, before: str, after: st
     return Kind.TARGET
 
 
+# A figure standing alone between 、 (600公里), and the first of a run with its words before it.
+_LISTED_FIGURE = re.compile(r"\d[\d.]*(?P<unit>\D{0,4})")
+_RUN_HEAD = re.compile(r"(?P<words>\D+)(?P<fig>\d[\d.]*(?P<unit>\D{0,4}))$")
+_LIST_CLAUSE_START = re.compile(r"[。！？!?；;，,：:\n(（“\"]")
+
+
+def _listed_subject(text: str, start: int, limit: int) -> str | None:
+    """The subject of one figure of a distributive list: 改造供热、燃气、排水管网800公里、
+    600公里、300公里 gives 600公里 to 燃气管网. None when ``start`` is not in such a list.
+
+    The nouns are as many as the figures, and the shared tail (管网) follows the last noun;
+    parallel nouns being of one length, the last noun is taken as long as the one before it.
+    """
+    lo = start
+    while lo > 0 and not _LIST_CLAUSE_START.match(text[lo - 1]) and start - lo < 80:
+        lo -= 1
+    hi = start
+    while hi < len(text) and not _LIST_CLAUSE_START.match(text[hi]) and hi - start < 80:
+        hi += 1
+    parts, offsets, at = text[lo:hi].split("、"), [], lo
+    for part in parts:
+        offsets.append(at)
+        at += len(part) + 1
+    for j, part in enumerate(parts):
+        first = _RUN_HEAD.search(part)
+        if first is None:
+            continue  # the run starts at a part with words before its figure
+        run = [offsets[j] + first.start("fig")]
+        for k in range(j + 1, len(parts)):
+            f = _LISTED_FIGURE.fullmatch(parts[k])
+            if f is None or f.group("unit") != first.group("unit"):
+                break
+            run.append(offsets[k])
+        n = len(run)
+        if start not in run:
+            continue
+        nouns, prefix = parts[j - n + 1 : j], first.group("words")
+        if n < 2 or j < n - 1 or any(not p or any(c.isdigit() for c in p) for p in nouns):
+            return None
+        width = len(nouns[-1])
+        if len(prefix) <= width:
+            return None
+        nouns = [*nouns, prefix[:width]]
+        nouns[0] = nouns[0][-len(nouns[1]) :]  # 改造老旧供热: the verbs before the first noun
+        return (nouns[run.index(start)] + prefix[width:])[-limit:]
+    return None
+
+
 def subject_of(text: str, start: int, *, limit: int = 12) -> str:
-    """The words a quantity at ``text[start:]`` measures: its clause up to it, verbs dropped."""
+    """The words a quantity at ``text[start:]`` measures: its clause up to it, verbs dropped.
+
+    In a distributive list (供热、燃气、排水管网800公里、600公里、300公里) each figure's
+    subject is its own noun with the shared tail: 燃气管网 for 600公里.
+    """
+    listed = _listed_subject(text, start, limit)
+    if listed is not None:
+        return listed
     lo = start
     while lo > 0 and not _CLAUSE_START.match(text[lo - 1]) and start - lo < 40:
         lo -= 1
@@ -220,7 +283,24 @@ def same_subject(a: str, b: str, threshold: float) -> bool:
         return False  # 占比 alone is not 数字经济增加值占比: too little to be sure
     if subject_overlap(short, long_) < threshold:
         return False
+    if threshold > 0 and not words_recur(short, long_):
+        return False
     return subject_overlap(a[-4:], b[-4:]) >= 0.5
+
+
+def words_recur(short: str, long_: str) -> bool:
+    """Whether every word of ``short`` (scope words aside) recurs in ``long_``: more than half
+    of its characters do. Characters alone are order-free: 制造业技改投资 has six of its seven
+    in 高技术制造业投资 (技 from 高技术), yet the word 技改 is not there, and it is another
+    quantity. A longer word may be reworded after its first character (粮食产量, 粮食总产;
+    贸易总额, 进出口总额), and reordered words (城镇新增就业, 新增城镇就业) still name the same
+    thing; a word whose first character is gone (供水管 in 排水管网) names another."""
+    for w in (t.strip() for t in words(short)):
+        if len(w) < 2 or w in _SCOPE_WORDS or w in long_ or any(c.isdigit() for c in w):
+            continue  # a figure in a subject (压减至11家) is another quantity's
+        if w[0] not in long_ or 2 * sum(c in long_ for c in w) <= len(w):
+            return False  # a compound's first characters say which (供水管网, 排水管网)
+    return True
 
 
 def subject_overlap(a: str, b: str) -> float:
