@@ -40,7 +40,8 @@ class CrawlStatus(enum.StrEnum):
     RUNNING = "running"
     OK = "ok"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"  # its process died; noticed at the next crawl of the source
+    # stopped by a signal before it finished, or its process died (noticed at the next crawl)
+    INTERRUPTED = "interrupted"
 
 
 class Outcome(enum.StrEnum):

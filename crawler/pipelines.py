@@ -169,7 +169,11 @@ class ArchivePipeline:
         spider = self.crawler.spider
         self.archive = Archive.open(self.db_url, create=False)
         self.crawl_id = self.archive.start_crawl(spider.source.id)
-        self.summary = CrawlSummary(source_id=spider.source.id, crawl_id=self.crawl_id)
+        # RUNNING until close_spider decides: a stop that comes before the engine runs never
+        # closes the spider, and crawler.run must not take that crawl for a finished one.
+        self.summary = CrawlSummary(
+            source_id=spider.source.id, crawl_id=self.crawl_id, status=CrawlStatus.RUNNING
+        )
         # The crawl process reads it back from the stats (crawler.run), not from the spider.
         self.crawler.stats.set_value(SUMMARY_STAT, self.summary)
 
@@ -245,8 +249,23 @@ class ArchivePipeline:
                 spider.source.max_crawl_seconds,
                 spider.past_deadline,
             )
+        self.summary.status = CrawlStatus.OK
         if spider.listing_ok == 0 and spider.listing_failed:
             self.summary.status = CrawlStatus.FAILED
             self.summary.reason = "no listing page could be fetched: " + spider.listing_failed[0]
+        elif _stopped(self.crawler):
+            # A stop (SIGTERM/SIGINT, the service's shutdown) clears the engine's `running`
+            # before it closes the spider; a crawl that ran out of requests keeps it set. What
+            # was fetched is recorded, but the crawl did not see the whole site.
+            self.summary.status = CrawlStatus.INTERRUPTED
+            self.summary.reason = "stopped by a signal before the crawl finished"
         self.archive.finish_crawl(self.crawl_id, self.summary)
         self.archive.close()
+
+
+def _stopped(crawler) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the engine was told to stop (rather than running out of requests)."""
+    try:
+        return not crawler.engine.running
+    except RuntimeError:  # the engine never started: components driven directly
+        return False

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from crawler.pipelines import SUMMARY_STAT
 
-    summaries = []
+    summaries, unclosed = [], []
     for source, crawler in crawlers:
         summary = crawler.stats.get_value(SUMMARY_STAT) if crawler.stats else None
         if not isinstance(summary, CrawlSummary):
@@ -196,7 +196,18 @@ def main(argv: list[str] | None = None) -> int:
                 status=CrawlStatus.FAILED,
                 reason="the crawl did not start (see the log above)",
             )
+        elif summary.status is CrawlStatus.RUNNING:
+            # A signal between the spider's opening and the engine's start: Scrapy stops
+            # without closing the spider, so its crawl is closed here.
+            summary.status = CrawlStatus.INTERRUPTED
+            summary.reason = "stopped by a signal before the crawl finished"
+            unclosed.append(summary)
         summaries.append(summary)
+    if unclosed:
+        with Archive.open(args.db, create=False) as archive:
+            for summary in unclosed:
+                if summary.crawl_id is not None:
+                    archive.finish_crawl(summary.crawl_id, summary)
     out = json.dumps([asdict(s) for s in summaries], ensure_ascii=False)
     if args.summary:
         Path(args.summary).write_text(out, encoding="utf-8")

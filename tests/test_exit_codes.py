@@ -27,7 +27,7 @@ import pytest
 
 import scheduler
 from archive.api import Archive
-from archive.records import Capture, FetchKind
+from archive.records import Capture, CrawlStatus, FetchKind
 from tests.faultsite import REPO, serve_faultsite, source_toml
 
 URL = "https://jtj.tjbh.gov.cn/contents/9930/268903.html"
@@ -260,6 +260,12 @@ def test_ctrl_c_early_in_a_crawl_is_one_line_exit_130(tmp_path: Path, after: flo
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines[-1] == "policywatch: interrupted; the archive keeps what was committed", err
     assert not [line for line in lines if "ERROR" in line or "Error" in line], err
+    if (tmp_path / "a.db").exists():
+        with Archive.open(str(tmp_path / "a.db"), create=False) as archive:
+            crawls = archive.crawls()
+        # A crawl that had started is closed as interrupted, never left running or called ok.
+        assert all(c.status is CrawlStatus.INTERRUPTED for c in crawls), crawls
+        assert all(c.finished_at is not None for c in crawls), crawls
 
 
 def test_unresolvable_host_is_no_traceback(tmp_path: Path) -> None:
