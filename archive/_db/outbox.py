@@ -18,13 +18,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..records import (
     ChangeEvent,
     ChannelCounts,
     DeliveryStatus,
-    EventKind,
     LeaseRecord,
     OutboxDelivery,
     ReportKind,
@@ -40,6 +39,7 @@ from .models import (
     ScheduleStateRow,
     ServiceMetaRow,
 )
+from .query import change_events, event_select
 from .store import Store
 
 BASELINE_KEY = "outbox_after_event_id"
@@ -76,35 +76,13 @@ def unplanned_events(
     """
     with store.session() as s:
         planned = select(OutboxReportEventRow.event_id).where(OutboxReportEventRow.mode == mode)
-        parent = aliased(DocumentRow)
-        q = (
-            select(ChangeEventRow, DocumentRow, parent.url)
-            .join(DocumentRow, DocumentRow.id == ChangeEventRow.document_id)
-            .outerjoin(parent, parent.id == DocumentRow.parent_id)
-            .where(
-                ChangeEventRow.id > (_baseline(s) if since_baseline else 0),
-                ChangeEventRow.id.not_in(planned),
-            )
+        q = event_select().where(
+            ChangeEventRow.id > (_baseline(s) if since_baseline else 0),
+            ChangeEventRow.id.not_in(planned),
         )
         if sources is not None:
             q = q.where(DocumentRow.source_id.in_(list(sources)))
-        q = q.order_by(ChangeEventRow.id)
-        return [
-            ChangeEvent(
-                id=e.id,
-                url=d.url,
-                source=d.source_id,
-                title=d.title,
-                kind=EventKind(e.kind),
-                detected_at=e.detected_at,
-                old_version_id=e.old_version_id,
-                new_version_id=e.new_version_id,
-                previous_year_version_id=e.previous_year_version_id,
-                crawl_id=e.crawl_id,
-                attachment_of=parent_url,
-            )
-            for e, d, parent_url in s.execute(q)
-        ]
+        return change_events(s, q.order_by(ChangeEventRow.id))
 
 
 def plan_report(
@@ -504,19 +482,25 @@ def schedule_states(store: Store) -> dict[str, ScheduleState]:
         return {r.source_id: _state(r) for r in s.scalars(select(ScheduleStateRow))}
 
 
+def _state_row(s: Session, source_id: str, schedule: str) -> ScheduleStateRow:
+    """A source's schedule-state row, created on its first run."""
+    row = s.get(ScheduleStateRow, source_id)
+    if row is None:
+        row = ScheduleStateRow(
+            source_id=source_id,
+            schedule=schedule,
+            last_stats="{}",
+            failure_streak=0,
+            failing_reported=0,
+        )
+        s.add(row)
+    return row
+
+
 def set_next_run(store: Store, source_id: str, schedule: str, next_run_at: datetime | None) -> None:
     """Keep a source's schedule and its next run."""
     with store.session() as s:
-        row = s.get(ScheduleStateRow, source_id)
-        if row is None:
-            row = ScheduleStateRow(
-                source_id=source_id,
-                schedule=schedule,
-                last_stats="{}",
-                failure_streak=0,
-                failing_reported=0,
-            )
-            s.add(row)
+        row = _state_row(s, source_id, schedule)
         row.schedule = schedule
         row.next_run_at = next_run_at
 
@@ -544,16 +528,7 @@ def record_run(
     to plan, or None.
     """
     with store.session() as s:
-        row = s.get(ScheduleStateRow, source_id)
-        if row is None:
-            row = ScheduleStateRow(
-                source_id=source_id,
-                schedule=schedule,
-                last_stats="{}",
-                failure_streak=0,
-                failing_reported=0,
-            )
-            s.add(row)
+        row = _state_row(s, source_id, schedule)
         row.last_run_at, row.last_finished_at = started_at, finished_at
         row.last_status = "interrupted" if ok is None else "ok" if ok else "failed"
         row.last_stats = json.dumps(stats, ensure_ascii=False, default=str)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFoundError, UsageError
@@ -137,12 +137,7 @@ def changes(
 ) -> list[ChangeEvent]:
     """Change events detected at or after ``since``, oldest first."""
     with archive.session() as s:
-        parent = aliased(DocumentRow)
-        q = (
-            select(ChangeEventRow, DocumentRow, parent.url)
-            .join(DocumentRow, DocumentRow.id == ChangeEventRow.document_id)
-            .outerjoin(parent, parent.id == DocumentRow.parent_id)
-        )
+        q = event_select()
         if since is not None:
             q = q.where(ChangeEventRow.detected_at >= since)
         if source is not None:
@@ -157,22 +152,38 @@ def changes(
             q = q.order_by(ChangeEventRow.detected_at, ChangeEventRow.id)
         if limit is not None:
             q = q.limit(limit)
-        return [
-            ChangeEvent(
-                id=e.id,
-                url=d.url,
-                source=d.source_id,
-                title=d.title,
-                kind=EventKind(e.kind),
-                detected_at=e.detected_at,
-                old_version_id=e.old_version_id,
-                new_version_id=e.new_version_id,
-                previous_year_version_id=e.previous_year_version_id,
-                crawl_id=e.crawl_id,
-                attachment_of=parent_url,
-            )
-            for e, d, parent_url in s.execute(q)
-        ]
+        return change_events(s, q)
+
+
+def event_select() -> Select[ChangeEventRow, DocumentRow, str]:
+    """The query behind every list of change events: each event with its document and, for
+    an attachment, its page's URL (to be narrowed and ordered by the caller)."""
+    parent = aliased(DocumentRow)
+    return (
+        select(ChangeEventRow, DocumentRow, parent.url)
+        .join(DocumentRow, DocumentRow.id == ChangeEventRow.document_id)
+        .outerjoin(parent, parent.id == DocumentRow.parent_id)
+    )
+
+
+def change_events(s: Session, q: Select[ChangeEventRow, DocumentRow, str]) -> list[ChangeEvent]:
+    """The records of an :func:`event_select` query."""
+    return [
+        ChangeEvent(
+            id=e.id,
+            url=d.url,
+            source=d.source_id,
+            title=d.title,
+            kind=EventKind(e.kind),
+            detected_at=e.detected_at,
+            old_version_id=e.old_version_id,
+            new_version_id=e.new_version_id,
+            previous_year_version_id=e.previous_year_version_id,
+            crawl_id=e.crawl_id,
+            attachment_of=parent_url,
+        )
+        for e, d, parent_url in s.execute(q)
+    ]
 
 
 def series(archive: Archive, source: str | None = None) -> list[list[VersionRecord]]:
@@ -383,22 +394,7 @@ def captures(archive: Archive, url: str) -> list[CaptureRecord]:
         rows = s.scalars(
             select(CaptureRow).where(CaptureRow.document_id == doc.id).order_by(CaptureRow.id)
         )
-        return [
-            CaptureRecord(
-                id=c.id,
-                url=doc.url,
-                fetched_at=c.fetched_at,
-                kind=FetchKind(c.kind),
-                http_status=c.http_status,
-                final_url=c.final_url,
-                content_type=c.content_type,
-                encoding=c.encoding,
-                body_sha256=c.body_sha256,
-                crawl_id=c.crawl_id,
-                last_seen_at=c.last_seen_at,
-            )
-            for c in rows
-        ]
+        return [_capture_record(c, doc.url) for c in rows]
 
 
 def fetch_errors(archive: Archive, *, source: str | None = None) -> list[FetchErrorRecord]:
@@ -455,38 +451,36 @@ def capture_stream(archive: Archive, *, source: str | None = None):  # type: ign
     one at a time so an archive of any size streams in constant memory.
     """
     with archive.session() as s:
-        made = {
-            v.capture_id: (v, d)
-            for v, d in s.execute(
-                select(VersionRow, DocumentRow).join(
-                    DocumentRow, DocumentRow.id == VersionRow.document_id
-                )
-            )
-        }
+        # The version a capture made comes with it (one join), so memory stays flat: no map
+        # of every version of the archive, and rows are fetched in slices.
         q = (
-            select(CaptureRow, DocumentRow.url)
+            select(CaptureRow, DocumentRow, VersionRow)
             .join(DocumentRow, DocumentRow.id == CaptureRow.document_id)
+            .outerjoin(VersionRow, VersionRow.capture_id == CaptureRow.id)
             .order_by(DocumentRow.url, CaptureRow.fetched_at, CaptureRow.id)
+            .execution_options(yield_per=200)
         )
         if source is not None:
             q = q.where(DocumentRow.source_id == source)
-        for c, url in s.execute(q).all():
+        for c, d, v in s.execute(q):
             body = None
             if c.body_sha256 is not None:
                 blob = s.get(BlobRow, c.body_sha256)
                 body = blob_bytes(blob) if blob is not None else None
-            record = CaptureRecord(
-                id=c.id,
-                url=url,
-                fetched_at=c.fetched_at,
-                kind=FetchKind(c.kind),
-                http_status=c.http_status,
-                final_url=c.final_url,
-                content_type=c.content_type,
-                encoding=c.encoding,
-                body_sha256=c.body_sha256,
-                crawl_id=c.crawl_id,
-                last_seen_at=c.last_seen_at,
-            )
-            pair = made.get(c.id)
-            yield record, body, (_version_record(pair[1], pair[0]) if pair else None)
+            yield _capture_record(c, d.url), body, (_version_record(d, v) if v else None)
+
+
+def _capture_record(c: CaptureRow, url: str) -> CaptureRecord:
+    return CaptureRecord(
+        id=c.id,
+        url=url,
+        fetched_at=c.fetched_at,
+        kind=FetchKind(c.kind),
+        http_status=c.http_status,
+        final_url=c.final_url,
+        content_type=c.content_type,
+        encoding=c.encoding,
+        body_sha256=c.body_sha256,
+        crawl_id=c.crawl_id,
+        last_seen_at=c.last_seen_at,
+    )
