@@ -58,14 +58,20 @@ if os.environ.get("PW_CHILD_DIE") and "crawler.run" in sys.orig_argv:
         if armed:
             os.kill(os.getpid(), signal.SIGKILL)
 
-# A crawl that does not hear SIGTERM (Scrapy's handlers never installed): only SIGKILL ends it.
+# A crawl that does not hear SIGTERM: only SIGKILL ends it. Every later handler is refused,
+# not only Scrapy's: Twisted's reactor installs one of its own that stops the crawl.
 if os.environ.get("PW_CHILD_DEAF") and "crawler.run" in sys.orig_argv:
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    import scrapy.utils.ossignal
+    _set_handler = signal.signal
 
-    scrapy.utils.ossignal.install_shutdown_handlers = lambda *args, **kwargs: None
+    def _deaf(signum, handler):
+        if signum == signal.SIGTERM:
+            return signal.SIG_IGN
+        return _set_handler(signum, handler)
+
+    signal.signal = _deaf
 """
 
 
