@@ -20,7 +20,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from archive.api import Archive
 from archive.records import Capture, RecordResult
-from crawler.extract_pool import POOL_MAX_DELAY, die_with_parent
+from crawler.extract_pool import POOL_MAX_DELAY
+from crawler.lifetime import die_with_parent, name_process
 from crawler.pipelines import ArchivePipeline
 
 logger = logging.getLogger("policywatch.crawl")
@@ -74,6 +75,7 @@ def _ready() -> None:
 def _open_recorder(db_url: str) -> None:
     global _ARCHIVE
     die_with_parent()
+    name_process("pw-record")
     _ARCHIVE = Archive.open(db_url, create=False)
 
 

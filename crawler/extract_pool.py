@@ -25,6 +25,7 @@ from archive.records import Capture, FetchKind
 from archive.text.search import index_terms
 from crawler.extract import ExtractOptions
 from crawler.items import FetchedPage
+from crawler.lifetime import die_with_parent, name_process
 from crawler.pipelines import ExtractPipeline, bounded_capture, to_capture
 
 logger = logging.getLogger("policywatch.crawl")
@@ -55,7 +56,7 @@ def _executor_for(mode: str, workers: int) -> Executor:
             # The server dies with the crawl process (crawler._pool_guard), each worker with
             # the server: a killed crawl leaves no orphan extractors behind.
             _executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=die_with_parent
+                max_workers=workers, mp_context=ctx, initializer=_extract_worker
             )
         atexit.register(_executor.shutdown, wait=False, cancel_futures=True)
     return _executor
@@ -86,18 +87,9 @@ def _ready() -> None:
     return None
 
 
-def die_with_parent() -> None:
-    """Have the kernel SIGKILL this process when its parent ends (Linux; elsewhere a no-op)."""
-    import ctypes
-    import os
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent was already gone
-        os._exit(1)
+def _extract_worker() -> None:
+    die_with_parent()
+    name_process("pw-extract")
 
 
 def pooled_capture(page: FetchedPage, encoding: str | None, options: ExtractOptions) -> Capture:

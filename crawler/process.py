@@ -25,6 +25,7 @@ from typing import Any
 
 from archive.errors import PolicywatchError, UsageError
 from archive.records import CrawlRequest, CrawlResult, CrawlSummary
+from crawler.lifetime import arm_parent_death
 
 EXIT_USAGE = 2
 _PROJECT = Path(__file__).resolve().parent.parent
@@ -42,29 +43,13 @@ _LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
 
 
-def _load_prctl():  # type: ignore[no-untyped-def]
-    # Resolved here, in the parent: the child between fork and exec must not import anything
-    # (another thread of the service may hold the import lock at the fork).
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
+def _child_preexec() -> None:
     # Runs in the child before exec: on Linux the kernel kills the child when the parent
     # dies, so a service killed with -9 leaves no crawl behind (the child has its own process
     # group, so a terminal's ^C or a stray killpg never reaches it otherwise). SIGKILL, not
     # SIGTERM: a graceful Scrapy shutdown waits for its downloads and its extraction pool,
     # and an orphan has no one to report to; what it committed stays (one transaction each).
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    arm_parent_death()
     # A Ctrl-C forwarded while the new interpreter is still starting would kill it with a
     # "Fatal Python error"; crawler.run takes SIGINT back as soon as it can handle it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -125,7 +110,7 @@ def _run_child(cmd: list[str], env: dict[str, str], log_file: Path | None = None
     """Run a crawl or probe child in a process group of its own; its exit status.
 
     Its own group, so that ``signal_crawls`` reaches it and its children (and a service
-    killed with -9 takes it along: ``_die_with_parent``); a Ctrl-C that reaches only us is
+    killed with -9 takes it along: ``_child_preexec``); a Ctrl-C that reaches only us is
     passed on (``_stop``). ``log_file``: its stderr goes there instead of ours.
     """
     stderr = open(log_file, "ab") if log_file else None
@@ -135,7 +120,7 @@ def _run_child(cmd: list[str], env: dict[str, str], log_file: Path | None = None
     try:
         try:
             proc = subprocess.Popen(
-                cmd, env=env, stderr=stderr, start_new_session=True, preexec_fn=_die_with_parent
+                cmd, env=env, stderr=stderr, start_new_session=True, preexec_fn=_child_preexec
             )
         except BaseException:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)

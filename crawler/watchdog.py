@@ -16,6 +16,8 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
+from crawler.lifetime import die_with_parent, name_process
+
 __all__ = ["ExtractionFailed", "Watchdog"]
 
 # Address space the worker may add to what it inherits (a forked Scrapy process maps a
@@ -35,23 +37,12 @@ def _vm_size() -> int:
         return 0
 
 
-def _die_with_parent() -> None:
-    # A crawl killed with SIGKILL must not leave its worker behind (holding its pipes).
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _serve(conn: Any, other_end: Any, headroom: int) -> None:
     # Without closing the parent's end here, recv() would never see EOF when the parent dies.
     other_end.close()
-    _die_with_parent()
-    if os.getppid() == 1:
-        return  # the parent died before the death signal was armed
+    # A crawl killed with SIGKILL must not leave its worker behind (holding its pipes).
+    die_with_parent()
+    name_process("pw-watchdog")
     size = _vm_size()
     if size:
         try:
