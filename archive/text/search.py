@@ -7,8 +7,9 @@ The index and the query go through the same two steps, so they always agree:
   folded text is the same position in the text as archived (snippets are cut from the
   original, highlights land on the right characters);
 * :func:`tokens` — jieba in search mode over the folded text with a user dictionary of policy
-  terms (双减, 课后服务 …), HMM off: unknown words fall apart into single characters the
-  same way in every context, which is what makes the query side predictable.
+  terms (双减, 课后服务 …; jieba's algorithm, run by :mod:`archive.text.wordcut`), HMM off:
+  unknown words fall apart into single characters the same way in every context, which is
+  what makes the query side predictable.
 
 A query whose words the segmenter splits into single characters (津滨教体, 二幼) or that looks
 like a document number is searched as an exact substring instead (:func:`plan_query`).
@@ -24,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .normalize import to_simplified
+from .wordcut import SearchCut, is_word
 
 USER_DICT = Path(__file__).with_name("policy_terms.txt")
 SNIPPET_RADIUS = 40
@@ -70,13 +72,14 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     return tk
 
 
-def _is_word(token: str) -> bool:
-    return any(c.isalnum() for c in token)
+@lru_cache(maxsize=1)
+def _search_cut() -> SearchCut:
+    return SearchCut(_tokenizer())
 
 
 def tokens(text: str) -> list[str]:
     """Index tokens of a text: folded, segmented in search mode (words and their parts)."""
-    return [t for t in _tokenizer().cut_for_search(fold(text), HMM=False) if _is_word(t)]
+    return _search_cut().words(fold(text))
 
 
 # Word segmentation (jieba, pure Python) runs at about 0.2-0.5 M characters a second: a 3 M
@@ -97,14 +100,15 @@ def index_terms(title: str, doc_number: str | None, body: str) -> tuple[str, str
     Pure, so that it can run where the text was extracted (the crawler's worker processes)
     and travel with the capture, instead of in the one process that writes the archive.
     """
-    head = index_head(title, doc_number)
-    words = " ".join(tokens(body[:MAX_WORD_INDEX_CHARS]))
-    return fold(head), fold(body), " ".join(tokens(head)), words
+    head = fold(index_head(title, doc_number))
+    body = fold(body)  # as long as the text: its head is the fold of the text's head
+    cut = _search_cut()
+    return head, body, " ".join(cut.words(head)), " ".join(cut.words(body[:MAX_WORD_INDEX_CHARS]))
 
 
 def query_tokens(text: str) -> list[str]:
     """Tokens of a query: folded, segmented in precise mode (each is also an index token)."""
-    return [t.strip() for t in _tokenizer().cut(fold(text), HMM=False) if _is_word(t.strip())]
+    return [t.strip() for t in _tokenizer().cut(fold(text), HMM=False) if is_word(t.strip())]
 
 
 def words(text: str) -> list[str]:
