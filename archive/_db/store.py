@@ -286,6 +286,7 @@ class Store:
         c: Capture,
         crawl_id: int | None,
         same_text_as: VersionRow | None = None,
+        first: bool = False,
     ) -> CaptureRow:
         sha = c.body_sha256 if c.kind is FetchKind.SAME_BODY else None
         kind = FetchKind.CONTENT if c.kind is FetchKind.SAME_BODY else c.kind
@@ -301,11 +302,15 @@ class Store:
             body = None
         elif c.body is not None:
             sha = hashlib.sha256(c.body).hexdigest()
-        last = s.scalar(
-            select(CaptureRow)
-            .where(CaptureRow.document_id == doc.id)
-            .order_by(CaptureRow.id.desc())
-            .limit(1)
+        last = (
+            None  # a document created in this transaction has no capture to compare with
+            if first
+            else s.scalar(
+                select(CaptureRow)
+                .where(CaptureRow.document_id == doc.id)
+                .order_by(CaptureRow.id.desc())
+                .limit(1)
+            )
         )
         same = last is not None and (
             (last.kind, last.body_sha256, last.http_status, last.final_url)
@@ -382,7 +387,9 @@ class Store:
         digest = text_digest(c.title, c.text)
         latest = None if created else self._latest(s, doc.id)
         unchanged = latest is not None and latest.digest == digest
-        capture_row = self._capture_row(s, doc, c, crawl_id, latest if unchanged else None)
+        capture_row = self._capture_row(
+            s, doc, c, crawl_id, latest if unchanged else None, first=created
+        )
         # The hash of the bytes received (not of the blob kept): an identical next fetch can
         # then skip extraction (crawler: FetchKind.SAME_BODY).
         doc.body_sha256 = hashlib.sha256(c.body).hexdigest() if c.body else capture_row.body_sha256

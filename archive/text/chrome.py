@@ -222,6 +222,8 @@ def is_chrome_line(line: str) -> bool:
     return CHROME_LINE.search(text) is not None
 
 
+# Every credit INLINE_CHROME knows names an editor (编辑, 责编), in either script.
+_EDITOR_CHARS = tuple(dict.fromkeys(both_scripts(["编"])))
 # Inline chrome is a short credit at the very end of a line: matching only the tail keeps a
 # 100 KB line of unclosed "(编辑:" from costing a scan to the end per occurrence.
 _INLINE_TAIL = 200
@@ -229,6 +231,8 @@ _INLINE_TAIL = 200
 
 def _strip_inline(line: str) -> str:
     head, tail = line[:-_INLINE_TAIL], line[-_INLINE_TAIL:]
+    if not any(c in tail for c in _EDITOR_CHARS):  # the common case, at a glance
+        return line.rstrip(" |｜")
     return (head + INLINE_CHROME.sub("", tail)).rstrip(" |｜")
 
 
