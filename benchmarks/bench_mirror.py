@@ -63,6 +63,7 @@ class Run:
     rss_mb: float
     tree_rss_mb: float = 0.0
     main_cpu_s: float = 0.0  # the crawl process alone (Scrapy's reactor), without its helpers
+    cpu_by_name: dict[str, float] = field(default_factory=dict)  # CPU s per process name
     bytes_added: int | None = None
     changes: str = ""
     errors: int = 0
@@ -86,6 +87,12 @@ class Run:
             f"{added}{per100}"
         )
 
+    def cpu_line(self) -> str:
+        """CPU ms per page by process (main, pw-extract, pw-record, pw-watchdog, ...)."""
+        parts = sorted(self.cpu_by_name.items(), key=lambda kv: -kv[1])
+        per = [f"{n} {1000 * s / max(self.pages, 1):.2f}" for n, s in parts if s >= 0.005]
+        return "CPU ms/page by process: " + ", ".join(per)
+
 
 class _Tree(threading.Thread):
     """Samples a process and all its descendants from /proc: total CPU and peak total RSS.
@@ -98,6 +105,7 @@ class _Tree(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.cpu: dict[int, float] = {}
+        self.names: dict[int, str] = {}  # crawler.lifetime names the helpers (pw-extract, ...)
         self.peak_rss_mb = 0.0
         self.stop = threading.Event()
         self.tick = os.sysconf("SC_CLK_TCK")
@@ -110,6 +118,7 @@ class _Tree(threading.Thread):
 
     def sample(self) -> None:
         stats: dict[int, list[str]] = {}
+        names: dict[int, str] = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
@@ -117,6 +126,7 @@ class _Tree(threading.Thread):
                 except OSError:
                     continue
                 stats[int(entry)] = raw[raw.rindex(")") + 2 :].split()
+                names[int(entry)] = raw[raw.index("(") + 1 : raw.rindex(")")]
         tree, frontier = {self.pid}, [self.pid]
         while frontier:
             parent = frontier.pop()
@@ -129,13 +139,18 @@ class _Tree(threading.Thread):
             if pid in stats:
                 f = stats[pid]
                 self.cpu[pid] = (int(f[11]) + int(f[12])) / self.tick
+                self.names[pid] = "main" if pid == self.pid else names[pid]
                 rss += int(f[21]) * self.page / 2**20
         self.peak_rss_mb = max(self.peak_rss_mb, rss)
 
 
+_LAST_BY_NAME: dict[str, float] = {}
+
+
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, float, float]:
     """Run ``cmd``: wall seconds, CPU seconds (whole tree), peak RSS of the main process,
-    peak total RSS of its tree (MB), and CPU seconds of the main process alone."""
+    peak total RSS of its tree (MB), and CPU seconds of the main process alone. CPU seconds
+    by process name are left in ``_LAST_BY_NAME``."""
     t = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -156,6 +171,10 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, floa
     # exit): rusage would count a worker twice once its fork server and then the crawl
     # process had reaped it, or not at all when nobody did.
     main_cpu = tree.cpu.get(proc.pid, 0.0)
+    _LAST_BY_NAME.clear()
+    for pid, cpu in tree.cpu.items():
+        name = tree.names.get(pid, "?")
+        _LAST_BY_NAME[name] = _LAST_BY_NAME.get(name, 0.0) + cpu
     return took, sum(tree.cpu.values()), usage.ru_maxrss / 1024, tree.peak_rss_mb, main_cpu
 
 
@@ -198,7 +217,8 @@ def crawl_policywatch(served: Served, sources: Path, db: str, label: str, extra:
     pages = sum(v for k, v in counts.items() if k.startswith("doc_"))
     after = _db_bytes(db)
     added = None if after is None else after - before
-    run = Run(label, took, pages, cpu, rss, tree_rss, main, added)
+    run = Run(label, took, pages, cpu, rss, tree_rss, main, bytes_added=added)
+    run.cpu_by_name = dict(_LAST_BY_NAME)
     done = json.loads(summary.read_text("utf-8"))
     summary.unlink()
     run.errors = sum(s["errors"] for s in done)
@@ -311,6 +331,7 @@ def main() -> None:
     ap.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     ap.add_argument("--profile", action="store_true", help="add a cProfile summary")
     ap.add_argument("--profile-sites", type=int, default=4)
+    ap.add_argument("--first-only", action="store_true", help="stop after the first crawl")
     ap.add_argument("--bare-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare_child:
@@ -343,7 +364,7 @@ def main() -> None:
                 {"changed": k.substantive, "new": k.new, "withdrawn": k.removed},
             ),
         ]
-        for label, gen, expected in plan:
+        for label, gen, expected in plan[:1] if args.first_only else plan:
             served.gen = gen
             bare = crawl_bare(served, mirror, f"bare Scrapy, {label}", tmp)
             since = datetime.now(UTC)
@@ -353,6 +374,7 @@ def main() -> None:
             print(bare.line(None))
             print(ours.line(bare))
             print(f"{'':34} {ours.changes}; {ours.errors} fetch errors")
+            print(f"{'':34} {ours.cpu_line()}")
             for sample in ours.error_samples:
                 print(f"{'':36}{sample[:150]}")
         if args.profile:
