@@ -21,9 +21,7 @@ def jieba_tokens(text: str) -> list[str]:
 
 
 def _repo_texts() -> list[Path]:
-    return sorted(
-        [*REPO.glob("tests/gold/**/*.txt"), *REPO.glob("seeds/mirror_src/bodies/*.txt")]
-    )
+    return sorted([*REPO.glob("tests/gold/**/*.txt"), *REPO.glob("seeds/mirror_src/bodies/*.txt")])
 
 
 @pytest.mark.parametrize("path", _repo_texts(), ids=lambda p: p.name)
