@@ -41,6 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from crawler.lifetime import arm_parent_death  # noqa: E402
 from seeds.synthetic_mirror import (  # noqa: E402
     DOCUMENTS,
     FOLLOW,
@@ -144,16 +145,20 @@ class _Tree(threading.Thread):
         self.peak_rss_mb = max(self.peak_rss_mb, rss)
 
 
-_LAST_BY_NAME: dict[str, float] = {}
-
-
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, float, float]:
+def _run(
+    cmd: list[str], env: dict[str, str]
+) -> tuple[float, float, float, float, float, dict[str, float]]:
     """Run ``cmd``: wall seconds, CPU seconds (whole tree), peak RSS of the main process,
-    peak total RSS of its tree (MB), and CPU seconds of the main process alone. CPU seconds
-    by process name are left in ``_LAST_BY_NAME``."""
+    peak total RSS of its tree (MB), CPU seconds of the main process alone, and CPU seconds
+    by process name."""
     t = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=arm_parent_death,  # a killed benchmark leaves no crawl running
     )
     tree = _Tree(proc.pid)
     tree.start()
@@ -171,11 +176,11 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, floa
     # exit): rusage would count a worker twice once its fork server and then the crawl
     # process had reaped it, or not at all when nobody did.
     main_cpu = tree.cpu.get(proc.pid, 0.0)
-    _LAST_BY_NAME.clear()
+    by_name: dict[str, float] = {}
     for pid, cpu in tree.cpu.items():
         name = tree.names.get(pid, "?")
-        _LAST_BY_NAME[name] = _LAST_BY_NAME.get(name, 0.0) + cpu
-    return took, sum(tree.cpu.values()), usage.ru_maxrss / 1024, tree.peak_rss_mb, main_cpu
+        by_name[name] = by_name.get(name, 0.0) + cpu
+    return took, sum(tree.cpu.values()), usage.ru_maxrss / 1024, tree.peak_rss_mb, main_cpu, by_name
 
 
 def _env() -> dict[str, str]:
@@ -212,13 +217,15 @@ def crawl_policywatch(served: Served, sources: Path, db: str, label: str, extra:
     fd, name = tempfile.mkstemp(suffix=".json")
     os.close(fd)
     summary = Path(name)
-    took, cpu, rss, tree_rss, main = _run([*cmd, "--summary", str(summary), *extra], _env())
+    took, cpu, rss, tree_rss, main, by_name = _run(
+        [*cmd, "--summary", str(summary), *extra], _env()
+    )
     counts = served.take()
     pages = sum(v for k, v in counts.items() if k.startswith("doc_"))
     after = _db_bytes(db)
     added = None if after is None else after - before
     run = Run(label, took, pages, cpu, rss, tree_rss, main, bytes_added=added)
-    run.cpu_by_name = dict(_LAST_BY_NAME)
+    run.cpu_by_name = by_name
     done = json.loads(summary.read_text("utf-8"))
     summary.unlink()
     run.errors = sum(s["errors"] for s in done)
@@ -230,7 +237,7 @@ def crawl_bare(served: Served, mirror: Mirror, label: str, tmp: Path) -> Run:
     cfg = tmp / "bare.json"
     cfg.write_text(json.dumps([served.origins[origin(h)] for h in mirror.hosts]), "utf-8")
     served.take()
-    took, cpu, rss, tree_rss, main = _run(
+    took, cpu, rss, tree_rss, main, _ = _run(
         [sys.executable, __file__, "--bare-child", str(cfg)], _env()
     )
     counts = served.take()
