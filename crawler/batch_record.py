@@ -5,14 +5,21 @@ one transaction per batch: on the process's one writer thread, and, once a fast 
 recorded :data:`RECORDER_AFTER` captures, in a recorder process of its own (the ORM work then
 no longer holds the GIL the reactor needs). A batch is flushed when it holds
 ``POLICYWATCH_RECORD_BATCH`` captures or its oldest is ``POLICYWATCH_RECORD_MAX_AGE`` seconds
-old, and when the crawl closes. A kill loses at most the uncommitted batch, never half a
+old, and when the crawl closes. A kill loses at most the uncommitted batches, never half a
 version: those pages are fetched again by the next crawl.
+
+The captures handed over and not yet committed are bounded (:data:`MAX_WAITING`, all crawlers
+of the process together): past it, a capture waits in the pipeline, so Scrapy stops
+downloading until the archive catches up. Unbounded, a first crawl whose recording is slower
+than its downloads queued over a thousand captures (bodies, texts and index terms: about
+45 KB each) and its memory grew with the number of pages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import logging
 import multiprocessing
 import time
@@ -20,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from archive.api import Archive
 from archive.records import Capture, RecordResult
+from archive.text.search import release_dictionary
 from crawler.extract_pool import POOL_MAX_DELAY
 from crawler.lifetime import die_with_parent, name_process
 from crawler.pipelines import ArchivePipeline
@@ -31,10 +39,16 @@ _WRITER: ThreadPoolExecutor | None = None
 _RECORDER: ProcessPoolExecutor | None = None
 _ARCHIVE: Archive | None = None  # inside the recorder process
 _recorded = 0  # captures this process has recorded, all crawlers together
+_waiting = 0  # captures handed to the writer/recorder, not yet committed: all crawlers
+_room: collections.deque[asyncio.Future[None]] = collections.deque()  # captures waiting
+# Captures that may wait for the archive before a new one waits in the pipeline: a few
+# batches, enough to keep the recorder busy while the next ones fill.
+MAX_WAITING = 128
 # Captures recorded on the writer thread before a fast crawl moves recording to its own
 # process: the ORM work (~10 ms a new page) then stops competing with the reactor for the GIL.
 # A small crawl never pays the recorder's start-up.
 RECORDER_AFTER = 200
+_recorder_wanted = False  # set once a crawler of this process has moved to the recorder
 
 
 def _writer() -> ThreadPoolExecutor:
@@ -64,8 +78,15 @@ def _recorder(db_url: str) -> ProcessPoolExecutor:
 
 def _start_recorder(db_url: str) -> None:
     """Start the recorder and wait until it answers: on the writer thread, never the reactor's
-    (starting the fork server that spawns it blocks for about a second)."""
+    (starting the fork server that spawns it blocks for about a second).
+
+    From then on the recorder indexes and the extraction workers cut words: this process's
+    copy of the word dictionary (loaded for the first captures it recorded itself) is
+    let go, a fifth of a fast crawl's peak memory. A polite source crawled in the same
+    process, recorded here, would load it again.
+    """
     _recorder(db_url).submit(_ready).result()
+    release_dictionary()
 
 
 def _ready() -> None:
@@ -105,7 +126,17 @@ class BatchArchivePipeline(ArchivePipeline):
         if self.crawler.spider.source.delay > POOL_MAX_DELAY:
             self.use_recorder = False  # a polite crawl leaves the reactor idle anyway
 
-    def process_item(self, item: Capture) -> Capture:
+    async def process_item(self, item: Capture) -> Capture:  # type: ignore[override]
+        while _waiting >= MAX_WAITING:
+            # Woken by ``_done``, as many as there is room for: one future per waiting
+            # capture, never every waiter re-checking every batch (that spun at full CPU).
+            room = asyncio.get_running_loop().create_future()
+            _room.append(room)
+            await room
+        self._add(item)
+        return item
+
+    def _add(self, item: Capture) -> None:
         if not self.buffer:
             self.oldest = time.monotonic()
             # A timer, not only the next capture's arrival: on a polite crawl the next page
@@ -114,7 +145,6 @@ class BatchArchivePipeline(ArchivePipeline):
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.oldest >= self.max_age:
             self._flush()
-        return item
 
     def _flush(self) -> None:
         if self.timer is not None:
@@ -123,6 +153,8 @@ class BatchArchivePipeline(ArchivePipeline):
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        global _waiting
+        _waiting += len(batch)
         # Each crawler's batches are written one after another, so that a page always
         # commits before the attachments it links (they look their page up by URL).
         future = asyncio.ensure_future(self._write(self.last, batch))
@@ -133,7 +165,7 @@ class BatchArchivePipeline(ArchivePipeline):
     async def _write(
         self, previous: asyncio.Future[list[RecordResult]] | None, batch: list[Capture]
     ) -> list[RecordResult]:
-        global _recorded
+        global _recorded, _recorder_wanted
         if previous is not None:
             await asyncio.wait([previous])
         assert self.archive is not None
@@ -141,7 +173,10 @@ class BatchArchivePipeline(ArchivePipeline):
         n = self.crawler.spider.source.withdraw_after
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
-        if self.use_recorder and _recorded >= RECORDER_AFTER:
+        if self.use_recorder and (_recorder_wanted or _recorded >= RECORDER_AFTER):
+            # Sticky for every crawler of the process: a batch decided after this one never
+            # goes to the writer thread again (it would load the word dictionary back).
+            _recorder_wanted = True
             if _RECORDER is None:
                 await loop.run_in_executor(_writer(), _start_recorder, self.db_url)
             results = await loop.run_in_executor(
@@ -158,6 +193,14 @@ class BatchArchivePipeline(ArchivePipeline):
         return results
 
     def _done(self, batch: list[Capture], future: asyncio.Future[list[RecordResult]]) -> None:
+        global _waiting
+        _waiting -= len(batch)
+        free = MAX_WAITING - _waiting
+        while free > 0 and _room:
+            room = _room.popleft()
+            if not room.done():  # a cancelled wait (the crawl stopping) takes no room
+                room.set_result(None)
+                free -= 1
         self.pending.discard(future)
         try:
             results = future.result()

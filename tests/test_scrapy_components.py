@@ -8,6 +8,8 @@ component. Bytes stay bytes: the GBK pages are decoded by our code, not by the t
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +22,12 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from archive.api import Archive
-from archive.records import CrawlStatus, CrawlSummary, FetchKind
+from archive.records import CrawlStatus, CrawlSummary, FetchKind, Outcome
+from archive.text.normalize import text_digest
+from archive.text.search import index_terms
+from crawler import batch_record
+from crawler.extract import ExtractOptions
+from crawler.extract_pool import pooled_capture
 from crawler.items import FetchedPage
 from crawler.links import LinkRole, PageKind
 from crawler.middlewares import BoundaryMiddleware
@@ -141,6 +148,65 @@ def test_extract_pipeline_turns_a_page_into_a_capture() -> None:
     assert capture.kind is FetchKind.CONTENT
     assert capture.title and len(capture.text) > 50
     assert capture.encoding, "the GBK mirror page was decoded by our encoding rules"
+
+
+def test_pool_workers_hand_over_terms_and_digest_and_a_fixed_text_drops_them(
+    sqlite_url: str,
+) -> None:
+    """What the extraction workers precompute is what the archive would compute; when
+    recording has to fix the text (a NUL), the archive computes both again from what it
+    stores, so the stored digest and index never describe another text."""
+    url = "https://www.wuhai.gov.cn/jyj/x.html"
+    html = "<title>通知</title><body><p>一、全市中小学开展课后服务，每周五天。</p></body>"
+    page = FetchedPage("nm_wuhai", url, datetime.now(UTC), FetchKind.CONTENT, 200,
+                       body=html.encode(), headers={"content-type": "text/html"})  # fmt: skip
+    capture = pooled_capture(page, None, ExtractOptions())
+    assert capture.text_digest == text_digest(capture.title, capture.text)
+    assert capture.search_terms == index_terms(capture.title, capture.doc_number, capture.text)
+    # A precomputed digest that does not describe the stored text (the NUL is removed on
+    # recording) is dropped: were it trusted, the clean page would then count as changed.
+    dirty = replace(capture, text=capture.text + "\x00", text_digest="0" * 64)
+    with Archive.open(sqlite_url) as archive:
+        result = archive.record(dirty)
+        assert result.version is not None and result.notes == ("text: NUL removed",)
+        assert archive.record(capture).outcome is Outcome.UNCHANGED
+
+
+def test_recording_backlog_is_bounded_and_every_capture_is_recorded(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_WAITING captures handed to the writer, the next capture waits in the pipeline
+    (Scrapy then stops downloading) instead of queueing without bound; none is lost."""
+    Archive.open(sqlite_url).close()
+    monkeypatch.setattr(batch_record, "MAX_WAITING", 3)
+    crawler = _crawler(_source("nm_wuhai"), sqlite_url)
+    crawler.settings.frozen = False
+    crawler.settings.set("POLICYWATCH_RECORD_BATCH", 1)
+    pipeline = batch_record.BatchArchivePipeline.from_crawler(crawler)
+    seen: list[int] = []
+    waited: list[int] = []
+
+    async def one(i: int) -> None:
+        url = f"https://www.wuhai.gov.cn/jyj/{i}.html"
+        html = f"<title>通知{i}</title><p>一、第{i}所学校开展课后服务。</p>"
+        page = FetchedPage("nm_wuhai", url, datetime.now(UTC), FetchKind.CONTENT, 200,
+                           body=html.encode(), headers={"content-type": "text/html"})  # fmt: skip
+        capture = pooled_capture(page, None, ExtractOptions())
+        await pipeline.process_item(capture)
+        seen.append(batch_record._waiting)
+        waited.append(len(batch_record._room))
+
+    async def crawl() -> None:
+        pipeline.open_spider()
+        await asyncio.gather(*(one(i) for i in range(40)))
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    assert max(seen) <= 3, seen
+    assert max(waited) > 0  # the bound was reached: captures did wait
+    assert batch_record._waiting == 0 and not batch_record._room
+    with Archive.open(sqlite_url, create=False) as archive:
+        assert len(archive.documents()) == 40
 
 
 def test_archive_pipeline_records_and_leaves_its_summary_in_the_stats(sqlite_url: str) -> None:

@@ -384,7 +384,7 @@ class Store:
         doc.withdrawn_at = None
         doc.etag = c.etag
         doc.last_modified = c.last_modified
-        digest = text_digest(c.title, c.text)
+        digest = c.text_digest or text_digest(c.title, c.text)
         latest = None if created else self._latest(s, doc.id)
         unchanged = latest is not None and latest.digest == digest
         capture_row = self._capture_row(
@@ -566,8 +566,9 @@ def _storable_capture(c: Capture) -> tuple[Capture, list[str]]:
         if said:
             changes[name] = fixed
             notes.extend(f"{name}: {n}" for n in said)
-    if c.search_terms is not None and changes.keys() & {"title", "text", "doc_number"}:
-        changes["search_terms"] = None  # computed from what is no longer the text stored
+    if changes.keys() & {"title", "text", "doc_number"}:
+        # Computed from what is no longer the text stored.
+        changes["search_terms"] = changes["text_digest"] = None
     if c.encoding is not None and len(changes.get("encoding", c.encoding)) > 32:
         changes["encoding"] = changes.get("encoding", c.encoding)[:32]
     return (replace(c, **changes) if changes else c), notes

@@ -77,6 +77,14 @@ def _search_cut() -> SearchCut:
     return SearchCut(_tokenizer())
 
 
+def release_dictionary() -> None:
+    """Let go of the word dictionary (about 70 MB in a process): for a process that has
+    handed its indexing to another (the crawl process, once its recorder runs). Loaded again
+    by the next call that needs it."""
+    _search_cut.cache_clear()
+    _tokenizer.cache_clear()
+
+
 def tokens(text: str) -> list[str]:
     """Index tokens of a text: folded, segmented in search mode (words and their parts)."""
     return _search_cut().words(fold(text))
