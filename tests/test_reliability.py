@@ -14,6 +14,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -360,9 +361,15 @@ _EDITION = re.compile(r"新建校舍(\d+)处")  # tests.faultsite.policy_text: 4
 
 
 def _kill_at_random_point(
-    site: FaultSite, sources: Path, db: str, tmp: Path, rng: random.Random
+    site: FaultSite, sources: Path, db: str, tmp: Path, rng: random.Random, edition: int
 ) -> None:
-    """Start a crawl, SIGKILL it once the site has answered a random number of requests."""
+    """Start a crawl, SIGKILL it once the site has answered a random number of requests and
+    the archive holds a first page of this edition, a random moment later.
+
+    Waiting for that first commit keeps the kills inside the work: a crawl process's first
+    transaction waits for the word dictionary to load (seconds on a slow machine), and a
+    kill before it, with nothing yet written, tests nothing.
+    """
     site.clear_log()
     target = rng.randint(3, KILL_PAGES - 5)
     cmd = crawl_command(sources, db, tmp / "killed.json")
@@ -370,9 +377,29 @@ def _kill_at_random_point(
     deadline = time.monotonic() + 60
     while proc.poll() is None and len(site.log) < target and time.monotonic() < deadline:
         time.sleep(0.002)
-    time.sleep(rng.uniform(0, 0.02))  # anywhere between a response and its commit
+    marker = f"%新建校舍{40 + edition * 10}处%"  # tests.faultsite.policy_text
+    while proc.poll() is None and not _has_text(db, marker) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0, 0.3))  # anywhere between a response and its commit
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+
+
+def _has_text(db: str, like: str) -> bool:
+    """Whether a committed version's text matches ``like`` (read-only, beside the crawl)."""
+    path = db.removeprefix("sqlite:///")
+    if not Path(path).exists():
+        return False
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return (
+            con.execute("SELECT 1 FROM versions WHERE text LIKE ? LIMIT 1", (like,)).fetchone()
+            is not None
+        )
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return False
+    finally:
+        con.close()
 
 
 def _check(db: str) -> int:
@@ -417,7 +444,7 @@ def test_kill_9_at_random_points_loses_nothing(tmp_path: Path) -> None:
         for edition in range(1, KILLS + 1):
             for page in site.pages.values():
                 page.edition = edition
-            _kill_at_random_point(site, sources, db, tmp_path, rng)
+            _kill_at_random_point(site, sources, db, tmp_path, rng, edition)
             figures.add("kills_total")
             _check(db)
             figures.add("kills_survived")
