@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -532,7 +532,12 @@ def demo(db: str | None, color: bool, no_color: bool, fmt: str) -> None:
     click.echo(f"  policywatch changes {db_arg}")
     if sample:
         click.echo(f"  policywatch history {db_arg} {sample}")
-        click.echo(f"  policywatch show {db_arg} {sample} --at {date.today().isoformat()}")
+        # Today in the display zone, the zone --at reads a date in: the machine's own date
+        # (UTC here) named a day that had ended in Shanghai for eight hours of every day.
+        from archive.timefmt import local_date
+
+        today = local_date(datetime.now(UTC)).isoformat()
+        click.echo(f"  policywatch show {db_arg} {sample} --at {today}")
     click.echo(f"  policywatch series {db_arg}")
     for s in archive.series():
         if len(s.editions) > 1:
