@@ -76,10 +76,10 @@ BASE_SETTINGS: dict[str, object] = {
     # per response. Our callbacks return no value, which ruff's checks and the tests hold.
     "WARN_ON_GENERATOR_RETURN_VALUE": False,
     # Bytes of responses each crawler may hold while their items are processed (Scrapy's
-    # default is 5 MB). A fast crawl's pages wait for the extraction pool with their decoded
-    # text and Scrapy's per-response tasks, about 100 KB each: twenty sources at the default
-    # held 3,400 of them, the crawl process's memory growing to 600 MB over 10,000 pages.
-    # 250 KB (some twenty-five pages a source) still keeps every extraction worker busy.
+    # default is 5 MB). A fast crawl's pages wait there for the extraction pool, each with its
+    # decoded text and Scrapy's idle per-response item tasks: twenty sources at the default
+    # held 3,446 of them (an object census), and the crawl process peaked at 607 MB over
+    # 10,000 pages; at 250 KB, 302 MB (benchmarks/README.md, issue 12's fourth pass).
     "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 250_000,
     "LOG_LEVEL": "INFO",
     "LOG_VERSIONS": [],

@@ -380,7 +380,7 @@ def _kill_at_random_point(
     marker = f"%新建校舍{40 + edition * 10}处%"  # tests.faultsite.policy_text
     while proc.poll() is None and not _has_text(db, marker) and time.monotonic() < deadline:
         time.sleep(0.01)
-    time.sleep(rng.uniform(0, 0.3))  # anywhere between a response and its commit
+    time.sleep(rng.uniform(0, 0.3))  # anywhere among the next responses and commits
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 

@@ -339,7 +339,11 @@ def test_kill_9_loses_no_report_and_every_copy_carries_its_key(
     port, sink = smtp
     s = make_setup(tmp_path, mirror, port, hook.url)
     if point == "service-mid-crawl":
-        _source_schedule(s, delay=1.0)
+        # Polite enough that the kill after the first commit leaves a page unfetched. A crawl
+        # child's first transaction waits for the word dictionary to load (3.8-4.7 s measured
+        # on a slow machine); at 1 s a page, one CI run there found all three committed by
+        # the time the kill landed (another passed).
+        _source_schedule(s, delay=4.0)
         proc = subprocess.Popen(
             serve_cmd(s, "--once"), cwd=REPO, env=s.env, stderr=subprocess.PIPE, text=True
         )
