@@ -21,6 +21,7 @@ from typing import Any
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 # Log-probabilities are below 0: this marks a dictionary entry that is only a prefix.
 _PREFIX_ONLY = 1.0
+_NO_ROUTE = float("-inf")  # below every route's score
 
 
 def is_word(token: str) -> bool:
@@ -54,6 +55,10 @@ class SearchCut:
                 # jieba yields such a block one character at a time (spaces whole).
                 out.extend(c for c in block if c.isalnum())
                 continue
+            # Only a block holding one of the symbols jieba keeps inside (+#&._%-) can yield
+            # a token that is no word: the others need no filtering, token by token.
+            kept = out if block.isalnum() else []
+            add = kept.append
             for w in self._cut(block):
                 n = len(w)
                 if n > 2:
@@ -65,7 +70,9 @@ class SearchCut:
                             if freq.get(w[i : i + 3]):
                                 add(w[i : i + 3])
                 add(w)
-        return [t for t in out if is_word(t)]
+            if kept is not out:
+                out.extend(t for t in kept if is_word(t))
+        return out
 
     def _cut(self, s: str) -> list[str]:
         """jieba's ``__cut_DAG_NO_HMM`` of one block of Han characters, letters and digits."""
@@ -75,24 +82,27 @@ class SearchCut:
         freq, logp, logtotal = self._freq, self._logp, self._logtotal
         floor = 0.0 - logtotal  # a character that is no word: frequency 1
         for k in range(n - 1, -1, -1):
-            score: float | None = None
+            score = _NO_ROUTE
             stop = k + 1
             i = k + 1
             frag = s[k]
-            while frag in freq:
+            while True:
+                # One lookup per prefix once seen: logp holds prefix-only entries too.
                 lp = logp.get(frag)
                 if lp is None:
-                    f = freq[frag]
+                    f = freq.get(frag)
+                    if f is None:
+                        break
                     lp = logp[frag] = (log(f) - logtotal) if f else _PREFIX_ONLY
                 if lp != _PREFIX_ONLY:
                     v = lp + best[i]
-                    if score is None or v >= score:  # a tie goes to the longer word
+                    if v >= score:  # a tie goes to the longer word
                         score, stop = v, i
                 if i >= n:
                     break
                 i += 1
                 frag = s[k:i]
-            best[k] = floor + best[k + 1] if score is None else score
+            best[k] = floor + best[k + 1] if score == _NO_ROUTE else score
             end[k] = stop
         words: list[str] = []
         x, run = 0, ""
