@@ -54,7 +54,12 @@ BASE_SETTINGS: dict[str, object] = {
         "crawler.extract_pool.PooledExtractPipeline": 300,
         "crawler.batch_record.BatchArchivePipeline": 800,
     },
-    "EXTENSIONS": {"crawler.progress.ProgressExtension": 500},
+    "EXTENSIONS": {
+        "crawler.progress.ProgressExtension": 500,
+        # AutoThrottle that trusts a 304's latency (crawler.throttle).
+        "scrapy.extensions.throttle.AutoThrottle": None,
+        "crawler.throttle.Throttle": 0,
+    },
     # Seconds between progress lines per source; 0 turns them off. Unset: 5 s on a
     # terminal, 60 s in a log (crawler.progress).
     "POLICYWATCH_PROGRESS": os.environ.get("POLICYWATCH_PROGRESS"),

@@ -232,3 +232,25 @@ def test_archive_pipeline_records_and_leaves_its_summary_in_the_stats(sqlite_url
         assert crawl.status is CrawlStatus.OK and crawl.stats["fetched"] == 1
         (only,) = archive.captures(url)
         assert only.kind is FetchKind.CONTENT and only.crawl_id == crawl.id
+
+
+@pytest.mark.parametrize(("status", "comes_down"), [(200, True), (304, True), (503, False)])
+def test_throttle_lets_a_304_bring_the_delay_down_but_not_an_error_page(
+    status: int, comes_down: bool
+) -> None:
+    from scrapy.core.downloader import Slot
+
+    from crawler.throttle import Throttle
+
+    crawler = _crawler(_source())
+    crawler.settings.frozen = False
+    crawler.settings.setdict(
+        {"AUTOTHROTTLE_ENABLED": True, "AUTOTHROTTLE_TARGET_CONCURRENCY": 16.0}, "cmdline"
+    )
+    throttle = Throttle(crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 60.0
+    # One slow answer (2 s) set the delay; quick ones follow.
+    slot = Slot(16, 2.0 / 16)
+    for _ in range(10):
+        throttle._adjust_delay(slot, 0.01, HtmlResponse("http://x.test/a", status=status))
+    assert (slot.delay < 0.01) is comes_down, slot.delay
