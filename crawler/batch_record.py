@@ -2,8 +2,9 @@
 
 :class:`BatchArchivePipeline` buffers captures and commits them with ``Archive.record_many``,
 one transaction per batch: on the process's one writer thread, and, once a fast crawl has
-recorded :data:`RECORDER_AFTER` captures, in a recorder process of its own (the ORM work then
-no longer holds the GIL the reactor needs). A batch is flushed when it holds
+recorded :data:`RECORDER_AFTER` captures and the recorder process it then starts (in the
+background) answers, in that process (the ORM work then no longer holds the GIL the reactor
+needs). A batch is flushed when it holds
 ``POLICYWATCH_RECORD_BATCH`` captures or its oldest is ``POLICYWATCH_RECORD_MAX_AGE`` seconds
 old, and when the crawl closes. A kill loses at most the uncommitted batches, never half a
 version: those pages are fetched again by the next crawl.
@@ -44,11 +45,13 @@ _room: collections.deque[asyncio.Future[None]] = collections.deque()  # captures
 # Captures that may wait for the archive before a new one waits in the pipeline: a few
 # batches, enough to keep the recorder busy while the next ones fill.
 MAX_WAITING = 128
-# Captures recorded on the writer thread before a fast crawl moves recording to its own
-# process: the ORM work (~10 ms a new page) then stops competing with the reactor for the GIL.
-# A small crawl never pays the recorder's start-up.
-RECORDER_AFTER = 200
-_recorder_wanted = False  # set once a crawler of this process has moved to the recorder
+# Captures recorded on the writer thread before a fast crawl starts its recorder process: the
+# ORM work then stops competing with the reactor for the GIL. In-process it cost an unchanged
+# page about 25 ms of a busy reactor's time (the writer thread waits for the GIL after every
+# SQLite call). A small crawl never pays the recorder's start-up.
+RECORDER_AFTER = 100
+_recorder_starting = False  # the recorder's start has been asked for (once per process)
+_recorder_ready = False  # it answers: every batch decided from now on goes to it
 
 
 def _writer() -> ThreadPoolExecutor:
@@ -77,16 +80,37 @@ def _recorder(db_url: str) -> ProcessPoolExecutor:
 
 
 def _start_recorder(db_url: str) -> None:
-    """Start the recorder and wait until it answers: on the writer thread, never the reactor's
-    (starting the fork server that spawns it blocks for about a second).
+    """Start the recorder and wait until it answers: on a thread of its own, never the
+    reactor's (starting the fork server that spawns it blocks for seconds on a busy machine),
+    and not the writer's, which goes on recording meanwhile (when it waited, every crawler of
+    the process stood still for four seconds of an unchanged re-crawl).
 
     From then on the recorder indexes and the extraction workers cut words: this process's
     copy of the word dictionary (loaded for the first captures it recorded itself) is
-    let go: 68 MB of a 3,000-page crawl's 372 MB peak. A polite source crawled in the same
-    process, recorded here, would load it again.
+    let go once the writer thread's last batch is done: 68 MB of a 3,000-page crawl's 372 MB
+    peak. A polite source crawled in the same process, recorded here, would load it again.
     """
-    _recorder(db_url).submit(_ready).result()
-    release_dictionary()
+    global _recorder_ready
+    try:
+        _recorder(db_url).submit(_ready).result()
+    except Exception:
+        # Recording goes on in this process: slower for a fast crawl, never lost.
+        logger.exception("the recorder process did not start; recording in the crawl process")
+        return
+    _recorder_ready = True
+    _writer().submit(release_dictionary)  # after the batches already on the writer thread
+
+
+def _begin_recorder(db_url: str) -> None:
+    """Ask for the recorder once per process; batches go to the writer thread until it runs."""
+    global _recorder_starting
+    if not _recorder_starting:
+        _recorder_starting = True
+        # On the event loop's executor, whose threads live as long as the crawl: the fork
+        # server dies with the thread that started it (crawler._pool_guard's parent-death
+        # signal is per thread), so a short-lived thread of its own would take the recorder
+        # with it when it ended.
+        asyncio.get_running_loop().run_in_executor(None, _start_recorder, db_url)
 
 
 def _ready() -> None:
@@ -165,7 +189,7 @@ class BatchArchivePipeline(ArchivePipeline):
     async def _write(
         self, previous: asyncio.Future[list[RecordResult]] | None, batch: list[Capture]
     ) -> list[RecordResult]:
-        global _recorded, _recorder_wanted
+        global _recorded
         if previous is not None:
             await asyncio.wait([previous])
         assert self.archive is not None
@@ -173,12 +197,11 @@ class BatchArchivePipeline(ArchivePipeline):
         n = self.crawler.spider.source.withdraw_after
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
-        if self.use_recorder and (_recorder_wanted or _recorded >= RECORDER_AFTER):
-            # Sticky for every crawler of the process: a batch decided after this one never
-            # goes to the writer thread again (it would load the word dictionary back).
-            _recorder_wanted = True
-            if _RECORDER is None:
-                await loop.run_in_executor(_writer(), _start_recorder, self.db_url)
+        if self.use_recorder and _recorded >= RECORDER_AFTER:
+            _begin_recorder(self.db_url)
+        if self.use_recorder and _recorder_ready:
+            # For every crawler of the process: a batch decided after this one never goes to
+            # the writer thread again (it would load the word dictionary back).
             results = await loop.run_in_executor(
                 _recorder(self.db_url), _record_in_recorder, batch, crawl_id, n
             )
