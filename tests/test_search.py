@@ -114,6 +114,15 @@ def test_ranking_puts_title_hits_first_and_dates_filter(archive: Archive) -> Non
     assert archive.search("课后服务", source="nm_wuhai") == []
 
 
+def test_a_long_substring_matches_only_where_it_stands_whole(archive: Archive) -> None:
+    # Every trigram of 津滨教体 is in the first text, never the four characters together:
+    # the trigram index (no positions) offers it as a candidate; the search must drop it.
+    archive.record(cap("津滨教育局与滨教体协会会商。", url=URL + "?parts"))
+    archive.record(cap("津滨教体〔2023〕5号文件已印发。", url=URL + "?whole", at=1))
+    assert [h.version.url for h in archive.search("津滨教体")] == [URL + "?whole"]
+    assert {h.version.url for h in archive.search("滨教体")} == {URL + "?parts", URL + "?whole"}
+
+
 def test_check_finds_a_stale_index(db_url: str) -> None:
     from sqlalchemy import create_engine, text
 

@@ -5,8 +5,8 @@ tokens (:mod:`archive.text.search`), and whether the version is its document's c
 On top of it, per backend:
 
 * SQLite: FTS5 ``search_fts`` (unicode61 over the space-joined tokens; the segmenter did the
-  Chinese) and FTS5 ``search_sub`` (trigram, for exact substrings), both external-content
-  tables over ``search_index``;
+  Chinese) and FTS5 ``search_sub`` (trigram without positions: the candidates for an exact
+  substring, which the query then checks), both external-content tables over ``search_index``;
 * PostgreSQL: a ``tsv`` tsvector column built from the same tokens (no text-search parser in
   between, so both backends see identical tokens), GIN-indexed, and pg_trgm GIN indexes on
   head and body for substrings.
@@ -194,6 +194,17 @@ class Hit:
     score: float
 
 
+def trigram_match(needles: Iterable[str]) -> str:
+    """The FTS5 query of the trigram table for substrings of three or more characters.
+
+    The table keeps no positions (detail=none, migration 0008), so a needle is asked as its
+    trigrams, all of them required: a superset of the rows holding it, which the search then
+    checks against the folded texts.
+    """
+    grams = dict.fromkeys(n[i : i + 3] for n in needles for i in range(len(n) - 2))
+    return " ".join('"' + g.replace('"', '""') + '"' for g in grams)
+
+
 def _fts_match(plan: QueryPlan) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in plan.tokens)
 
@@ -222,9 +233,10 @@ def search(
         conds: list[ColumnElement[bool]] = []
         long_needles = [n for n in plan.needles if len(n) >= 3]
         if dialect == "sqlite" and long_needles:
-            # The trigram table answers substrings of three or more characters by index.
+            # The trigram table picks the candidates for substrings of three or more
+            # characters by index; the conditions below keep those that hold them.
             sub = text("SELECT rowid FROM search_sub WHERE search_sub MATCH :sub").bindparams(
-                sub=" ".join('"' + n.replace('"', '""') + '"' for n in long_needles)
+                sub=trigram_match(long_needles)
             )
             conds.append(i.version_id.in_(sub))
         for n in plan.needles:
