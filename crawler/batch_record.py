@@ -46,9 +46,9 @@ _room: collections.deque[asyncio.Future[None]] = collections.deque()  # captures
 # batches, enough to keep the recorder busy while the next ones fill.
 MAX_WAITING = 128
 # Captures recorded on the writer thread before a fast crawl starts its recorder process: the
-# ORM work then stops competing with the reactor for the GIL. In-process it cost an unchanged
-# page about 25 ms of a busy reactor's time (the writer thread waits for the GIL after every
-# SQLite call). A small crawl never pays the recorder's start-up.
+# ORM work then stops competing with the reactor for the GIL. In-process, beside a busy
+# reactor, the writer thread recorded about 25 unchanged pages a second (it waits for the GIL
+# after every SQLite call). A small crawl never pays the recorder's start-up.
 RECORDER_AFTER = 100
 _recorder_starting = False  # the recorder's start has been asked for (once per process)
 _recorder_ready = False  # it answers: every batch decided from now on goes to it
@@ -80,7 +80,7 @@ def _recorder(db_url: str) -> ProcessPoolExecutor:
 
 
 def _start_recorder(db_url: str) -> None:
-    """Start the recorder and wait until it answers: on a thread of its own, never the
+    """Start the recorder and wait until it answers: on an executor thread, never the
     reactor's (starting the fork server that spawns it blocks for seconds on a busy machine),
     and not the writer's, which goes on recording meanwhile (when it waited, every crawler of
     the process stood still for four seconds of an unchanged re-crawl).
