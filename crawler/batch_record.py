@@ -47,8 +47,8 @@ _room: collections.deque[asyncio.Future[None]] = collections.deque()  # captures
 MAX_WAITING = 128
 # Captures recorded on the writer thread before a fast crawl starts its recorder process: the
 # ORM work then stops competing with the reactor for the GIL. In-process, beside a busy
-# reactor, the writer thread recorded about 25 unchanged pages a second (it waits for the GIL
-# after every SQLite call). A small crawl never pays the recorder's start-up.
+# reactor, the writer thread recorded 16-44 unchanged pages a second (most likely waiting for
+# the GIL after each SQLite call). A small crawl never pays the recorder's start-up.
 RECORDER_AFTER = 100
 _recorder_starting = False  # the recorder's start has been asked for (once per process)
 _recorder_ready = False  # it answers: every batch decided from now on goes to it
